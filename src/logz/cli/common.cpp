@@ -1,0 +1,110 @@
+#include "logz/cli/common.hpp"
+
+#include <omp.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
+#include "logz/math/blas.hpp"
+
+namespace logz::cli {
+
+void DataFlags::add_to(CLI::App& command) {
+  command.add_option("--data", source,
+                     "Data set: mnist10k (bundled), fashion-mnist (Debian package "
+                     "dataset-fashion-mnist) or a path to an IDX, CSV or NPY file (.gz allowed)")
+      ->capture_default_str();
+  command.add_option("--test-data", test_source,
+                     "Test set file for a --data path (default: the last --test-count rows)");
+  command.add_option("--test-count", test_count,
+                     "Rows held out at the end as the test set (default: 1000 for mnist10k, "
+                     "10% for a file; fashion-mnist has its own test set)");
+  command.add_option("--binarize", binarize,
+                     "auto (threshold image pixels, keep other data), none, threshold, "
+                     "stochastic (x ~ Bernoulli(value))")
+      ->check(CLI::IsMember({"auto", "none", "threshold", "stochastic"}))
+      ->capture_default_str();
+  command.add_option("--threshold", threshold,
+                     "Binarization threshold as a fraction of the maximum value, in (0, 1)")
+      ->capture_default_str();
+  command.add_option("--binarize-seed", binarize_seed, "Seed of stochastic binarization")
+      ->capture_default_str();
+}
+
+DataOptions DataFlags::options() const {
+  DataOptions options;
+  options.source = source;
+  options.test_source = test_source;
+  if (test_count >= 0) options.test_count = test_count;
+  options.binarization = parse_binarization(binarize);
+  options.threshold = threshold;
+  options.seed = binarize_seed;
+  return options;
+}
+
+void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string& data_name,
+                const std::string& split) {
+  if (data.cols() != model.n_visible()) {
+    throw Error(fmt::format("data {} has {} values per example, the model has {} visible units",
+                            data_name, data.cols(), model.n_visible()));
+  }
+  if (model.binary_visible()) {
+    if (const auto at = find_non_binary(data)) {
+      throw Error(fmt::format("data {} ({} set) has a non-binary value {} at row {}, column {}, "
+                              "and a {} has binary units; pass --binarize threshold or "
+                              "--binarize stochastic",
+                              data_name, split, data(at->first, at->second), at->first + 1,
+                              at->second + 1, model.kind()));
+    }
+  }
+}
+
+Dataset load_data_for(const DataFlags& flags, const EnergyModel& model) {
+  Dataset dataset = load_dataset(flags.options());
+  check_fits(model, dataset.train, dataset.name, "training");
+  check_fits(model, dataset.test, dataset.name, "test");
+  return dataset;
+}
+
+nlohmann::json to_json(const LogZEstimate& estimate) {
+  nlohmann::json j;
+  j["method"] = estimate.method;
+  j["log_z"] = estimate.log_z;
+  j["std_error"] = estimate.std_error;
+  j["lower"] = estimate.lower;
+  j["upper"] = estimate.upper;
+  j["effective_sample_size"] = estimate.effective_sample_size
+                                   ? nlohmann::json(*estimate.effective_sample_size)
+                                   : nlohmann::json(nullptr);
+  j["samples"] = estimate.samples;
+  j["seconds"] = estimate.seconds;
+  return j;
+}
+
+nlohmann::json to_json(const LogLikelihood& log_likelihood) {
+  nlohmann::json j;
+  j["avg_log_likelihood"] = log_likelihood.average;
+  // The error bar of the average itself is the one log Z carries.
+  j["std_error"] = log_likelihood.log_z_std_error;
+  j["std_error_of_mean"] = log_likelihood.std_error_of_mean;
+  j["examples"] = log_likelihood.examples;
+  j["log_z"] = log_likelihood.log_z.log_z;
+  j["log_z_estimate"] = to_json(log_likelihood.log_z);
+  return j;
+}
+
+void print_json(const nlohmann::json& value) {
+  std::fputs(value.dump(2).c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void set_threads(int threads) {
+  if (threads < 0) throw SettingError("--threads", "must be >= 0 (0: all cores)");
+  if (threads == 0) return;
+  set_blas_threads(threads);
+  omp_set_num_threads(threads);
+}
+
+}  // namespace logz::cli

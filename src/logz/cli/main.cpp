@@ -1,0 +1,70 @@
+// logz: train energy-based models whose partition function is intractable,
+// and estimate log Z (and so real log-likelihoods) with honest error bars.
+//
+// Exit codes: 0 success; 1 an error in the input (a file, the data, a model)
+// or a run that diverged; 2 a command line that cannot be parsed or a flag
+// out of range. Every error is one line on stderr naming the file or flag.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "logz/cli/commands.hpp"
+#include "logz/cli/common.hpp"
+#include "logz/error.hpp"
+
+namespace {
+
+constexpr const char* kDescription =
+    "logz " LOGZ_VERSION
+    " - energy-based models with an intractable partition function Z.\n"
+    "Train a restricted Boltzmann machine, then measure its real log-likelihood:\n"
+    "  logz train --data mnist10k --hidden 25 --method pcd --epochs 20 --out runs/pcd25\n"
+    "  logz estimate runs/pcd25/model.safetensors --method exact\n"
+    "  logz eval runs/pcd25/model.safetensors --data mnist10k --logz-method exact\n"
+    "Run `logz COMMAND --help` for the flags of each command.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app(kDescription, "logz");
+  app.set_version_flag("--version", "logz " LOGZ_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "Threads for matrix products and kernels (0: all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  const logz::cli::Command commands[] = {logz::cli::add_train_command(app),
+                                         logz::cli::add_estimate_command(app),
+                                         logz::cli::add_eval_command(app)};
+  try {
+    app.parse(argc, argv);
+    logz::cli::set_threads(threads);
+    for (const auto& command : commands) {
+      if (command.app->parsed()) command.run();
+    }
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "logz: error: %s (see logz --help)\n", e.what());
+    return 2;
+  } catch (const logz::SettingError& e) {
+    std::fprintf(stderr, "logz: error: %s\n", e.what());
+    return 2;
+  } catch (const logz::Error& e) {
+    std::fprintf(stderr, "logz: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "logz: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "logz: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,226 @@
+#include "logz/data/dataset.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "logz/data/data_array.hpp"
+#include "logz/error.hpp"
+#include "logz/io/file.hpp"
+#include "logz/math/kernels.hpp"
+#include "logz/math/random.hpp"
+
+namespace logz {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+void check_finite(const DataArray& array, const std::string& path) {
+  for (Index i = 0; i < array.values.rows(); ++i) {
+    for (Index j = 0; j < array.values.cols(); ++j) {
+      if (!std::isfinite(array.values(i, j))) {
+        throw FileError(path, fmt::format("row {}, column {}: value {} is not finite", i + 1, j + 1,
+                                          array.values(i, j)));
+      }
+    }
+  }
+}
+
+DataArray read_checked(const std::string& path) {
+  DataArray array = read_data_file(path);
+  if (array.values.rows() == 0 || array.values.cols() == 0) {
+    throw FileError(path, "holds no examples");
+  }
+  check_finite(array, path);
+  return array;
+}
+
+std::vector<int> read_labels(const std::string& path) {
+  const DataArray array = read_idx(path);
+  std::vector<int> labels(static_cast<std::size_t>(array.values.size()));
+  for (Index i = 0; i < array.values.size(); ++i) {
+    labels[static_cast<std::size_t>(i)] = static_cast<int>(array.values.data()[i]);
+  }
+  return labels;
+}
+
+bool is_binary(ConstMatrixRef data) { return !find_non_binary(data).has_value(); }
+
+void set_image_shape(Dataset& dataset, const DataArray& array) {
+  if (array.shape.size() == 3) {
+    dataset.image_height = array.shape[1];
+    dataset.image_width = array.shape[2];
+  } else {
+    const auto side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(array.values.cols()))));
+    if (side * side == array.values.cols() && side > 1) dataset.image_height = dataset.image_width = side;
+  }
+}
+
+std::string fashion_mnist_dir() {
+  const char* env = std::getenv("LOGZ_FASHION_MNIST_DIR");
+  return env != nullptr ? env : kFashionMnistDir;
+}
+
+Dataset load_named_idx(const std::string& name, const std::string& train_images,
+                       const std::string& train_labels, const std::string& test_images,
+                       const std::string& test_labels, Index test_count) {
+  Dataset dataset;
+  dataset.name = name;
+  const DataArray train = read_checked(train_images);
+  set_image_shape(dataset, train);
+  std::vector<int> labels = read_labels(train_labels);
+  if (test_images.empty()) {
+    const Index n = train.values.rows();
+    dataset.train = train.values.topRows(n - test_count);
+    dataset.test = train.values.bottomRows(test_count);
+    dataset.train_labels.assign(labels.begin(), labels.end() - test_count);
+    dataset.test_labels.assign(labels.end() - test_count, labels.end());
+  } else {
+    dataset.train = train.values;
+    dataset.test = read_checked(test_images).values;
+    dataset.train_labels = std::move(labels);
+    dataset.test_labels = read_labels(test_labels);
+  }
+  dataset.train /= 255.0f;
+  dataset.test /= 255.0f;
+  dataset.pixels = true;
+  return dataset;
+}
+
+Dataset load_path(const DataOptions& options) {
+  Dataset dataset;
+  dataset.name = options.source;
+  const DataArray train = read_checked(options.source);
+  set_image_shape(dataset, train);
+  const Index n = train.values.rows();
+  if (!options.test_source.empty()) {
+    dataset.train = train.values;
+    const DataArray test = read_checked(options.test_source);
+    if (test.values.cols() != train.values.cols()) {
+      throw FileError(options.test_source,
+                      fmt::format("has {} values per row, the training data {} has {}",
+                                  test.values.cols(), options.source, train.values.cols()));
+    }
+    dataset.test = test.values;
+  } else {
+    const Index test_count = options.test_count.value_or(std::max<Index>(1, n / 10));
+    if (test_count < 0 || test_count >= n) {
+      throw SettingError("--test-count", fmt::format("must be in [0, {}) for {} ({} rows)", n,
+                                                     options.source, n));
+    }
+    dataset.train = train.values.topRows(n - test_count);
+    dataset.test = train.values.bottomRows(test_count);
+  }
+  if (train.unsigned_bytes) {
+    dataset.train /= 255.0f;
+    dataset.test /= 255.0f;
+  } else if (dataset.train.minCoeff() >= 0.0f && dataset.train.maxCoeff() > 1.0f) {
+    const float max = dataset.train.maxCoeff();
+    dataset.train /= max;
+    dataset.test /= max;
+  }
+  dataset.pixels = train.unsigned_bytes;
+  return dataset;
+}
+
+void binarize(MatrixF& data, const DataOptions& options, RandomStream& stream) {
+  if (options.binarization == Binarization::stochastic) {
+    MatrixF sample(data.rows(), data.cols());
+    sample_bernoulli(data.cwiseMax(0.0f).cwiseMin(1.0f), sample, stream);
+    data = std::move(sample);
+  } else {
+    const float t = static_cast<float>(options.threshold);
+    data = (data.array() > t).cast<float>();
+  }
+}
+
+}  // namespace
+
+std::string bundled_data_dir() {
+  if (const char* env = std::getenv("LOGZ_DATA_DIR")) return env;
+  std::error_code ec;
+  for (const fs::path candidate : {fs::path(LOGZ_SOURCE_DATA_DIR), fs::path(LOGZ_INSTALL_DATA_DIR),
+                                   fs::read_symlink("/proc/self/exe", ec).parent_path() / ".." /
+                                       "share" / "logz" / "data"}) {
+    if (fs::is_directory(candidate / "mnist10k", ec)) return candidate.string();
+  }
+  return LOGZ_SOURCE_DATA_DIR;
+}
+
+Dataset load_dataset(const DataOptions& options) {
+  if (options.threshold <= 0.0 || options.threshold >= 1.0) {
+    throw SettingError("--threshold", fmt::format("{} is outside (0, 1): it is a fraction of the "
+                                                  "maximum value", options.threshold));
+  }
+  Dataset dataset;
+  if (options.source == "mnist10k") {
+    const std::string dir = bundled_data_dir() + "/mnist10k/";
+    const Index test_count = options.test_count.value_or(1000);
+    if (test_count < 0 || test_count >= 10000) {
+      throw SettingError("--test-count", "must be in [0, 10000) for mnist10k");
+    }
+    dataset = load_named_idx("mnist10k", dir + "images-idx3-ubyte.gz", dir + "labels-idx1-ubyte.gz",
+                             "", "", test_count);
+  } else if (options.source == "fashion-mnist") {
+    const std::string dir = fashion_mnist_dir();
+    const std::string train_images = dir + "/train-images-idx3-ubyte.gz";
+    if (!file_exists(train_images)) {
+      throw FileError(train_images, "Fashion-MNIST is not installed; install Debian's package "
+                                    "with `apt-get install dataset-fashion-mnist` (or set "
+                                    "LOGZ_FASHION_MNIST_DIR to a folder holding its IDX files)");
+    }
+    dataset = load_named_idx("fashion-mnist", train_images, dir + "/train-labels-idx1-ubyte.gz",
+                             dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz",
+                             0);
+  } else {
+    dataset = load_path(options);
+  }
+  dataset.binarization = options.binarization;
+  if (dataset.binarization == Binarization::automatic) {
+    // "auto" thresholds image pixels that are not binary already, nothing else.
+    const bool binary = is_binary(dataset.train) && is_binary(dataset.test);
+    dataset.binarization = dataset.pixels && !binary ? Binarization::threshold : Binarization::none;
+  }
+  if (dataset.binarization != Binarization::none) {
+    DataOptions how = options;
+    how.binarization = dataset.binarization;
+    RandomStream stream = make_stream(options.seed, StreamId::binarization);
+    binarize(dataset.train, how, stream);
+    binarize(dataset.test, how, stream);
+  }
+  dataset.binary = is_binary(dataset.train) && is_binary(dataset.test);
+  return dataset;
+}
+
+std::optional<std::pair<Index, Index>> find_non_binary(ConstMatrixRef data) {
+  for (Index i = 0; i < data.rows(); ++i) {
+    for (Index j = 0; j < data.cols(); ++j) {
+      const float x = data(i, j);
+      if (x != 0.0f && x != 1.0f) return std::make_pair(i, j);
+    }
+  }
+  return std::nullopt;
+}
+
+Binarization parse_binarization(const std::string& text) {
+  if (text == "auto") return Binarization::automatic;
+  if (text == "none") return Binarization::none;
+  if (text == "threshold") return Binarization::threshold;
+  if (text == "stochastic") return Binarization::stochastic;
+  throw SettingError("--binarize", fmt::format("\"{}\" is not one of auto, none, threshold, "
+                                               "stochastic", text));
+}
+
+std::string to_string(Binarization binarization) {
+  switch (binarization) {
+    case Binarization::automatic: return "auto";
+    case Binarization::none: return "none";
+    case Binarization::threshold: return "threshold";
+    default: return "stochastic";
+  }
+}
+
+}  // namespace logz

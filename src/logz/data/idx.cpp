@@ -1,0 +1,110 @@
+#include <bit>
+#include <cstring>
+#include <fmt/format.h>
+#include <limits>
+
+#include "logz/data/data_array.hpp"
+#include "logz/error.hpp"
+#include "logz/io/file.hpp"
+
+namespace logz {
+namespace {
+
+std::uint32_t read_u32_be(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+template <typename T>
+T read_be(const std::uint8_t* p) {
+  std::uint8_t reversed[sizeof(T)];
+  for (std::size_t i = 0; i < sizeof(T); ++i) reversed[i] = p[sizeof(T) - 1 - i];
+  T x;
+  std::memcpy(&x, reversed, sizeof(T));
+  return x;
+}
+
+struct IdxType {
+  std::uint8_t code;
+  const char* name;
+  std::size_t size;
+};
+
+constexpr IdxType kTypes[] = {{0x08, "unsigned byte", 1}, {0x09, "signed byte", 1},
+                              {0x0B, "short", 2},         {0x0C, "int", 4},
+                              {0x0D, "float", 4},         {0x0E, "double", 8}};
+
+float decode_value(std::uint8_t code, const std::uint8_t* p) {
+  switch (code) {
+    case 0x08: return static_cast<float>(*p);
+    case 0x09: return static_cast<float>(static_cast<std::int8_t>(*p));
+    case 0x0B: return static_cast<float>(read_be<std::int16_t>(p));
+    case 0x0C: return static_cast<float>(read_be<std::int32_t>(p));
+    case 0x0D: return read_be<float>(p);
+    default: return static_cast<float>(read_be<double>(p));
+  }
+}
+
+}  // namespace
+
+DataArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& path) {
+  if (bytes.size() < 4) {
+    throw FileError(path, fmt::format("not an IDX file: {} bytes, shorter than the 4-byte magic "
+                                      "number", bytes.size()));
+  }
+  if (bytes[0] != 0 || bytes[1] != 0) {
+    throw FileError(path, fmt::format("not an IDX file: bad magic number 0x{:02x}{:02x}{:02x}{:02x} "
+                                      "at offset 0 (expected 0x0000TTNN)",
+                                      bytes[0], bytes[1], bytes[2], bytes[3]));
+  }
+  const std::uint8_t code = bytes[2];
+  const IdxType* type = nullptr;
+  for (const IdxType& t : kTypes) {
+    if (t.code == code) type = &t;
+  }
+  if (type == nullptr) {
+    throw FileError(path, fmt::format("IDX type code 0x{:02x} at offset 2 is not one of 0x08, "
+                                      "0x09, 0x0B, 0x0C, 0x0D, 0x0E", code));
+  }
+  const std::size_t ndims = bytes[3];
+  if (ndims == 0) throw FileError(path, "IDX file declares 0 dimensions (offset 3)");
+  const std::size_t header = 4 + 4 * ndims;
+  if (bytes.size() < header) {
+    throw FileError(path, fmt::format("truncated IDX header: {} dimensions need {} bytes, the file "
+                                      "has {}", ndims, header, bytes.size()));
+  }
+  DataArray array;
+  std::uint64_t count = 1;
+  const std::uint64_t limit = (bytes.size() - header) / type->size;
+  for (std::size_t d = 0; d < ndims; ++d) {
+    const std::uint32_t size = read_u32_be(bytes.data() + 4 + 4 * d);
+    array.shape.push_back(static_cast<Index>(size));
+    // Checked against the bytes present before any allocation (no overflow either).
+    if (size != 0 && count > limit / size) {
+      throw FileError(path, fmt::format("IDX size mismatch: the dimensions claim more {} values "
+                                        "than the {} bytes after the {}-byte header hold "
+                                        "(truncated?)",
+                                        type->name, bytes.size() - header, header));
+    }
+    count *= size;
+  }
+  const std::uint64_t expected = header + count * type->size;
+  if (expected != bytes.size()) {
+    throw FileError(path, fmt::format("IDX size mismatch: the dimensions need {} bytes ({} {} "
+                                      "values after a {}-byte header), the file has {}{}",
+                                      expected, count, type->name, header, bytes.size(),
+                                      bytes.size() < expected ? " (truncated?)" : ""));
+  }
+  const Index rows = array.shape[0];
+  const Index cols = rows == 0 ? 0 : static_cast<Index>(count / static_cast<std::uint64_t>(rows));
+  array.values.resize(rows, cols);
+  const std::uint8_t* p = bytes.data() + header;
+  float* out = array.values.data();
+  for (std::uint64_t i = 0; i < count; ++i) out[i] = decode_value(code, p + i * type->size);
+  array.unsigned_bytes = code == 0x08;
+  return array;
+}
+
+DataArray read_idx(const std::string& path) { return parse_idx(read_file_bytes(path), path); }
+
+}  // namespace logz

@@ -1,0 +1,98 @@
+#include "logz/io/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
+
+namespace logz {
+
+std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t max_bytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FileError(path, "is a folder, not a file");
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    throw FileError(path, errno != 0 ? std::strerror(errno) : "cannot open");
+  }
+  gzbuffer(file, 1 << 17);
+  std::vector<std::uint8_t> bytes;
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  for (;;) {
+    const std::size_t old_size = bytes.size();
+    bytes.resize(old_size + kChunk);
+    const int got = gzread(file, bytes.data() + old_size, static_cast<unsigned>(kChunk));
+    if (got < 0) {
+      int code = 0;
+      const std::string message = gzerror(file, &code);
+      gzclose(file);
+      throw FileError(path, code == Z_ERRNO ? std::string(std::strerror(errno))
+                                            : "damaged gzip data (" + message + ")");
+    }
+    bytes.resize(old_size + static_cast<std::size_t>(got));
+    if (bytes.size() > max_bytes) {
+      gzclose(file);
+      throw FileError(path, fmt::format("larger than the limit of {} bytes", max_bytes));
+    }
+    if (got == 0) break;
+  }
+  // A gzip stream cut short reads as end-of-file; gzclose reports it.
+  int code = 0;
+  const std::string message = gzerror(file, &code);
+  const int closed = gzclose(file);
+  if (code != Z_OK || closed == Z_BUF_ERROR) {
+    throw FileError(path, "damaged or truncated gzip data" +
+                              (message.empty() ? std::string() : " (" + message + ")"));
+  }
+  return bytes;
+}
+
+void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string temporary = (folder / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = mkstemp(temporary.data());
+  if (fd < 0) throw FileError(path, std::string("cannot create a file beside it: ") + std::strerror(errno));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string reason = std::strerror(errno);
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      throw FileError(path, "write failed: " + reason);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    throw FileError(path, "write failed: " + reason);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    throw FileError(path, "cannot replace: " + reason);
+  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view text) {
+  write_file_atomic(path, std::span<const std::uint8_t>(
+                              reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+bool file_exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+}  // namespace logz

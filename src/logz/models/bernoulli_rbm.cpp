@@ -1,0 +1,126 @@
+#include "logz/models/bernoulli_rbm.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "logz/math/blas.hpp"
+#include "logz/math/kernels.hpp"
+
+namespace logz {
+namespace {
+// Free energies of large data sets are computed this many rows at a time,
+// which bounds the pre-activation buffer at rows x H floats.
+constexpr Index kFreeEnergyRows = 2048;
+}  // namespace
+
+BernoulliRbm::BernoulliRbm(Index n_visible, Index n_hidden)
+    : n_visible_(n_visible), n_hidden_(n_hidden) {
+  assert(n_visible > 0 && n_hidden > 0);
+  parameters_.add("W", {n_visible, n_hidden}, /*decay=*/true);
+  parameters_.add("b", {n_visible}, /*decay=*/false);
+  parameters_.add("c", {n_hidden}, /*decay=*/false);
+}
+
+std::unique_ptr<EnergyModel> BernoulliRbm::clone() const {
+  return std::make_unique<BernoulliRbm>(*this);
+}
+
+void BernoulliRbm::initialize(RandomStream& stream, double weight_stddev,
+                              std::optional<ConstMatrixRef> data) {
+  auto w = parameters_.tensor("W");
+  stream.normal(w, 0.0, weight_stddev);
+  c().setZero();
+  if (data && data->rows() > 0) {
+    assert(data->cols() == n_visible_);
+    const double n = static_cast<double>(data->rows());
+    const VectorD on = data->cast<double>().colwise().sum().transpose();
+    for (Index i = 0; i < n_visible_; ++i) {
+      b()(i) = static_cast<float>(std::log((on(i) + 1.0) / (n - on(i) + 1.0)));
+    }
+  } else {
+    b().setZero();
+  }
+}
+
+void BernoulliRbm::hidden_probability(ConstMatrixRef visible, MatrixRef out, float beta) const {
+  gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, out);
+  bias_sigmoid(out, c(), beta);
+}
+
+void BernoulliRbm::visible_probability(ConstMatrixRef hidden, MatrixRef out, float beta) const {
+  gemm(1.0f, hidden, Transpose::no, W(), Transpose::yes, 0.0f, out);
+  bias_sigmoid(out, b(), beta);
+}
+
+void BernoulliRbm::sample_hidden(ConstMatrixRef visible, MatrixRef probability, MatrixRef sample,
+                                 RandomStream& stream, float beta) const {
+  gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, probability);
+  bias_sigmoid_bernoulli(probability, c(), beta, sample, stream);
+}
+
+void BernoulliRbm::sample_visible(ConstMatrixRef hidden, MatrixRef probability, MatrixRef sample,
+                                  RandomStream& stream, float beta) const {
+  gemm(1.0f, hidden, Transpose::no, W(), Transpose::yes, 0.0f, probability);
+  bias_sigmoid_bernoulli(probability, b(), beta, sample, stream);
+}
+
+void BernoulliRbm::free_energy(ConstMatrixRef visible, float beta, std::span<double> out) const {
+  assert(visible.cols() == n_visible_);
+  assert(static_cast<Index>(out.size()) == visible.rows());
+  const VectorD b64 = b().cast<double>();
+  MatrixF pre(std::min(kFreeEnergyRows, visible.rows()), n_hidden_);
+  for (Index start = 0; start < visible.rows(); start += kFreeEnergyRows) {
+    const Index rows = std::min(kFreeEnergyRows, visible.rows() - start);
+    const auto block = visible.middleRows(start, rows);
+    auto pre_block = pre.topRows(rows);
+    gemm(1.0f, block, Transpose::no, W(), Transpose::no, 0.0f, pre_block);
+    const auto sums = out.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(rows));
+    softplus_row_sums(pre_block, c(), beta, sums);
+    for (Index i = 0; i < rows; ++i) {
+      const double visible_term = block.row(i).cast<double>().dot(b64.transpose());
+      sums[static_cast<std::size_t>(i)] = -beta * visible_term - sums[static_cast<std::size_t>(i)];
+    }
+  }
+}
+
+void BernoulliRbm::add_free_energy_gradient(ConstMatrixRef visible, double scale,
+                                            ParameterVector& gradient) const {
+  MatrixF probability(visible.rows(), n_hidden_);
+  hidden_probability(visible, probability);
+  add_free_energy_gradient(visible, probability, scale, gradient);
+}
+
+void BernoulliRbm::add_free_energy_gradient(ConstMatrixRef visible,
+                                            ConstMatrixRef hidden_probability, double scale,
+                                            ParameterVector& gradient) const {
+  assert(gradient.same_layout(parameters_));
+  assert(visible.rows() == hidden_probability.rows());
+  const float s = static_cast<float>(scale);
+  gemm(-s, visible, Transpose::yes, hidden_probability, Transpose::no, 1.0f,
+       gradient.matrix("W"));
+  gradient.vector("b") -= s * visible.colwise().sum().transpose();
+  gradient.vector("c") -= s * hidden_probability.colwise().sum().transpose();
+}
+
+void BernoulliRbm::start_chains(ConstMatrixRef visible, ChainState& state,
+                                RandomStream& stream) const {
+  state.visible = visible;
+  state.visible_probability.resize(0, 0);
+  state.hidden_probability.resize(visible.rows(), n_hidden_);
+  state.hidden.resize(visible.rows(), n_hidden_);
+  sample_hidden(state.visible, state.hidden_probability, state.hidden, stream);
+}
+
+void BernoulliRbm::gibbs_sweep(ChainState& state, RandomStream& stream) const {
+  state.visible_probability.resize(state.chains(), n_visible_);
+  sample_visible(state.hidden, state.visible_probability, state.visible, stream);
+  sample_hidden(state.visible, state.hidden_probability, state.hidden, stream);
+}
+
+void BernoulliRbm::add_chain_gradient(const ChainState& state, double scale,
+                                      ParameterVector& gradient) const {
+  add_free_energy_gradient(state.visible, state.hidden_probability, scale, gradient);
+}
+
+}  // namespace logz

@@ -1,0 +1,75 @@
+// The one notion logz is built around: a model with an unnormalized density
+//
+//   p~(x) = exp(-F(x)),   p(x) = p~(x) / Z,   Z = sum_x p~(x)
+//
+// where F is the free energy (hidden units, where the model has them, summed
+// out). A model holds its parameters as named tensors (ParameterVector) and
+// computes F and dF/dtheta; objectives, estimators and samplers are apart.
+//
+// Sign convention, stated once for all of logz: a "gradient" is the gradient
+// of a loss to be *minimized* (for maximum likelihood the loss is the mean
+// negative log-likelihood -1/n sum log p(x) = mean F(x) + log Z).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "logz/math/matrix.hpp"
+#include "logz/math/random.hpp"
+#include "logz/models/parameters.hpp"
+
+namespace logz {
+
+class EnergyModel {
+ public:
+  virtual ~EnergyModel() = default;
+
+  // Name of the model type, as written in model files ("bernoulli_rbm").
+  virtual std::string_view kind() const = 0;
+  virtual Index n_visible() const = 0;
+  // Whether the visible units take values in {0, 1}.
+  virtual bool binary_visible() const = 0;
+  virtual std::unique_ptr<EnergyModel> clone() const = 0;
+
+  ParameterVector& parameters() { return parameters_; }
+  const ParameterVector& parameters() const { return parameters_; }
+
+  // out[i] = F(x_i) for each row x_i of x [n, n_visible].
+  virtual void free_energy(ConstMatrixRef x, std::span<double> out) const = 0;
+
+  // gradient += scale * sum_i dF(x_i)/dtheta over the rows of x.
+  virtual void add_free_energy_gradient(ConstMatrixRef x, double scale,
+                                        ParameterVector& gradient) const = 0;
+
+ protected:
+  EnergyModel() = default;
+  EnergyModel(const EnergyModel&) = default;
+  EnergyModel& operator=(const EnergyModel&) = default;
+
+  ParameterVector parameters_;
+};
+
+// The state of a batch of Markov chains, one chain per row.
+struct ChainState {
+  MatrixF visible;               // [chains, n_visible]: the current sample
+  MatrixF visible_probability;   // mean of the last visible draw (a reconstruction), if any
+  MatrixF hidden;                // [chains, n_hidden]: hidden units drawn given `visible`
+  MatrixF hidden_probability;    // p(h = 1 | visible): makes dF/dtheta at `visible` cheap
+  Index chains() const { return visible.rows(); }
+};
+
+// A model whose chains can be advanced by (block) Gibbs sampling.
+class GibbsModel : public EnergyModel {
+ public:
+  // Puts the chains at `visible` and draws what the model keeps beside it.
+  virtual void start_chains(ConstMatrixRef visible, ChainState& state,
+                            RandomStream& stream) const = 0;
+  // One full sweep: every unit is resampled once from its conditional.
+  virtual void gibbs_sweep(ChainState& state, RandomStream& stream) const = 0;
+  // gradient += scale * sum_chains dF(visible)/dtheta, reusing the state's statistics.
+  virtual void add_chain_gradient(const ChainState& state, double scale,
+                                  ParameterVector& gradient) const = 0;
+};
+
+}  // namespace logz

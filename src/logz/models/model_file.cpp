@@ -1,0 +1,85 @@
+#include "logz/models/model_file.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "logz/io/safetensors.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+
+namespace logz {
+namespace {
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
+
+const SafetensorsTensor& require(const SafetensorsFile& file, const std::string& path,
+                                 const std::string& name, std::size_t rank) {
+  const SafetensorsTensor* t = file.find(name);
+  if (t == nullptr) throw FileError(path, fmt::format("missing tensor \"{}\"", name));
+  if (t->shape.size() != rank) {
+    throw FileError(path, fmt::format("tensor \"{}\" has shape {}, expected rank {}", name,
+                                      shape_text(t->shape), rank));
+  }
+  return *t;
+}
+
+// A model of the kind named in the file, with the sizes its tensors imply.
+std::unique_ptr<EnergyModel> make_model(const std::string& kind, const SafetensorsFile& file,
+                                        const std::string& path) {
+  if (kind == "bernoulli_rbm") {
+    const SafetensorsTensor& w = require(file, path, "W", 2);
+    if (w.shape[0] == 0 || w.shape[1] == 0) {
+      throw FileError(path, fmt::format("tensor \"W\" has empty shape {}", shape_text(w.shape)));
+    }
+    return std::make_unique<BernoulliRbm>(w.shape[0], w.shape[1]);
+  }
+  throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
+                                    "bernoulli_rbm)", kind));
+}
+
+}  // namespace
+
+void save_model(const std::string& path, const EnergyModel& model, const Metadata& settings) {
+  Metadata metadata = settings;
+  metadata["model"] = std::string(model.kind());
+  metadata["logz_version"] = LOGZ_VERSION;
+  std::vector<SafetensorsView> views;
+  const ParameterVector& parameters = model.parameters();
+  for (const TensorSpec& spec : parameters.specs()) {
+    views.push_back({spec.name, std::vector<std::int64_t>(spec.shape.begin(), spec.shape.end()),
+                     parameters.tensor(spec.name)});
+  }
+  write_safetensors(path, views, metadata);
+}
+
+LoadedModel load_model(const std::string& path) {
+  SafetensorsFile file = read_safetensors(path);
+  const auto kind = file.metadata.find("model");
+  if (kind == file.metadata.end()) {
+    throw FileError(path, "no __metadata__.model: not a logz model file (expected e.g. "
+                          "\"model\": \"bernoulli_rbm\")");
+  }
+  LoadedModel loaded{make_model(kind->second, file, path), file.metadata};
+  ParameterVector& parameters = loaded.model->parameters();
+  for (const TensorSpec& spec : parameters.specs()) {
+    const SafetensorsTensor& t = require(file, path, spec.name, spec.shape.size());
+    if (!std::equal(t.shape.begin(), t.shape.end(), spec.shape.begin())) {
+      throw FileError(path, fmt::format("tensor \"{}\" has shape {}, the model needs {}", spec.name,
+                                        shape_text(t.shape),
+                                        shape_text({spec.shape.begin(), spec.shape.end()})));
+    }
+    const auto target = parameters.tensor(spec.name);
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      if (!std::isfinite(t.values[i])) {
+        throw FileError(path, fmt::format("tensor \"{}\" holds a non-finite value at index {}",
+                                          spec.name, i));
+      }
+      target[i] = t.values[i];
+    }
+  }
+  return loaded;
+}
+
+}  // namespace logz

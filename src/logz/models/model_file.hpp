@@ -1,0 +1,54 @@
+// Model files: safetensors with the model's tensors under their own names and
+// `__metadata__` holding "model" (the kind, e.g. "bernoulli_rbm"), "logz_version"
+// and whatever settings the caller passes (training settings, for example).
+//
+//   bernoulli_rbm:  W [n_visible, n_hidden], b [n_visible], c [n_hidden], float32
+//
+// numpy reads them with a dozen lines, or with the `safetensors` package.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "logz/models/energy_model.hpp"
+
+namespace logz {
+
+using Metadata = std::map<std::string, std::string>;
+
+struct LoadedModel {
+  std::unique_ptr<EnergyModel> model;
+  Metadata metadata;
+};
+
+// Writes atomically (temporary file, then rename).
+void save_model(const std::string& path, const EnergyModel& model, const Metadata& settings = {});
+
+// Throws FileError naming the path for a file that is not a logz model: an
+// unknown kind, a missing tensor, a shape that does not fit, non-finite values.
+LoadedModel load_model(const std::string& path);
+
+// The same for a model that must be a particular type.
+template <typename Model>
+std::unique_ptr<Model> load_model_as(const std::string& path, std::string_view expected_kind);
+
+}  // namespace logz
+
+#include "logz/error.hpp"
+
+namespace logz {
+
+template <typename Model>
+std::unique_ptr<Model> load_model_as(const std::string& path, std::string_view expected_kind) {
+  LoadedModel loaded = load_model(path);
+  auto* typed = dynamic_cast<Model*>(loaded.model.get());
+  if (typed == nullptr) {
+    throw FileError(path, "holds a " + std::string(loaded.model->kind()) + ", not a " +
+                              std::string(expected_kind));
+  }
+  loaded.model.release();
+  return std::unique_ptr<Model>(typed);
+}
+
+}  // namespace logz

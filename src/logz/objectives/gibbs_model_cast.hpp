@@ -1,0 +1,21 @@
+// The Gibbs-sampling interface of a model, or a SettingError naming the
+// method that needed it.
+#pragma once
+
+#include <string>
+
+#include "logz/error.hpp"
+#include "logz/models/energy_model.hpp"
+
+namespace logz {
+
+inline const GibbsModel& require_gibbs(const EnergyModel& model, std::string_view method) {
+  const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+  if (gibbs == nullptr) {
+    throw SettingError("--method", std::string(method) + " needs a model with a Gibbs sampler; " +
+                                       std::string(model.kind()) + " has none");
+  }
+  return *gibbs;
+}
+
+}  // namespace logz

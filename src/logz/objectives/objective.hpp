@@ -1,0 +1,39 @@
+// An inductive principle: given a model and a minibatch, the gradient of the
+// loss it minimizes (see energy_model.hpp for the sign convention), and what
+// it can say about its progress.
+//
+// Principles without a computable value (CD-k, PCD) say so: StepReport's
+// `objective` is empty for them, never a made-up number.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "logz/math/matrix.hpp"
+#include "logz/math/random.hpp"
+#include "logz/models/energy_model.hpp"
+
+namespace logz {
+
+struct StepReport {
+  // The loss on this batch, where the principle defines one (exact ML: the
+  // mean negative log-likelihood in nats).
+  std::optional<double> objective;
+  // Mean over the batch of |v - E[v | h]|^2 after one Gibbs half-step back,
+  // where the principle computes it anyway (CD).
+  std::optional<double> reconstruction_error;
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  virtual std::string_view name() const = 0;
+  // Overwrites `gradient` (the layout of model.parameters()) with the gradient
+  // of the loss on `batch` [n, n_visible].
+  virtual StepReport gradient(const EnergyModel& model, ConstMatrixRef batch,
+                              ParameterVector& gradient, RandomStream& stream) = 0;
+};
+
+}  // namespace logz

@@ -1,0 +1,77 @@
+#include "logz/train/optimizer.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
+
+namespace logz {
+
+void SgdOptions::validate() const {
+  if (!(learning_rate > 0.0) || !std::isfinite(learning_rate)) {
+    throw SettingError("--lr", fmt::format("{} must be a finite number > 0", learning_rate));
+  }
+  if (!(momentum >= 0.0 && momentum < 1.0)) {
+    throw SettingError("--momentum", fmt::format("{} must be in [0, 1)", momentum));
+  }
+  if (!(weight_decay >= 0.0) || !std::isfinite(weight_decay)) {
+    throw SettingError("--weight-decay", fmt::format("{} must be a finite number >= 0", weight_decay));
+  }
+  if (!(final_learning_rate >= 0.0) || !std::isfinite(final_learning_rate)) {
+    throw SettingError("--lr-final", fmt::format("{} must be a finite number >= 0", final_learning_rate));
+  }
+  if (schedule == LearningRateSchedule::exponential && !(final_learning_rate > 0.0)) {
+    throw SettingError("--lr-final", "the exponential schedule needs a final learning rate > 0");
+  }
+}
+
+LearningRateSchedule parse_schedule(const std::string& text) {
+  if (text == "constant") return LearningRateSchedule::constant;
+  if (text == "linear") return LearningRateSchedule::linear;
+  if (text == "exponential") return LearningRateSchedule::exponential;
+  throw SettingError("--lr-schedule",
+                     fmt::format("\"{}\" is not one of constant, linear, exponential", text));
+}
+
+std::string to_string(LearningRateSchedule schedule) {
+  switch (schedule) {
+    case LearningRateSchedule::constant: return "constant";
+    case LearningRateSchedule::linear: return "linear";
+    default: return "exponential";
+  }
+}
+
+SgdMomentum::SgdMomentum(const ParameterVector& parameters, SgdOptions options)
+    : options_(options), velocity_(parameters.zeros_like()) {
+  options_.validate();
+}
+
+double SgdMomentum::learning_rate(double progress) const {
+  const double lr = options_.learning_rate, final_lr = options_.final_learning_rate;
+  switch (options_.schedule) {
+    case LearningRateSchedule::constant: return lr;
+    case LearningRateSchedule::linear: return lr + (final_lr - lr) * progress;
+    default: return lr * std::pow(final_lr / lr, progress);
+  }
+}
+
+void SgdMomentum::step(ParameterVector& parameters, const ParameterVector& gradient,
+                       double learning_rate) {
+  assert(parameters.same_layout(gradient) && parameters.same_layout(velocity_));
+  const float lr = static_cast<float>(learning_rate);
+  const float momentum = static_cast<float>(options_.momentum);
+  for (const TensorSpec& spec : parameters.specs()) {
+    const float decay = spec.decay ? static_cast<float>(options_.weight_decay) : 0.0f;
+    float* theta = parameters.values().data() + spec.offset;
+    const float* g = gradient.values().data() + spec.offset;
+    float* v = velocity_.values().data() + spec.offset;
+    const Index n = spec.size();
+    for (Index i = 0; i < n; ++i) {
+      v[i] = momentum * v[i] - lr * (g[i] + decay * theta[i]);
+      theta[i] += v[i];
+    }
+  }
+}
+
+}  // namespace logz

@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""End-to-end tests of the logz command line: run the real binary on small
+settings, parse its JSON, and check the numbers against an independent numpy
+computation from the safetensors file it wrote.
+
+Usage: cli_test.py PATH_TO_LOGZ PROJECT_ROOT
+"""
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+LOGZ = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "logz"
+ROOT = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
+
+
+def run(*args, check=True):
+    proc = subprocess.run([LOGZ, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"logz {' '.join(map(str, args))} failed ({proc.returncode}):\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read_safetensors(path):
+    """A reader written from the format's description, independent of logz."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    tensors = {}
+    for name, t in header.items():
+        assert t["dtype"] == "F32", t
+        a, b = t["data_offsets"]
+        tensors[name] = np.frombuffer(data[a:b], dtype="<f4").reshape(t["shape"])
+    return tensors, meta
+
+
+def numpy_log_z(W, b, c):
+    """log Z of a Bernoulli RBM by enumerating the hidden layer, float64."""
+    W, b, c = W.astype(np.float64), b.astype(np.float64), c.astype(np.float64)
+    H = W.shape[1]
+    h = ((np.arange(2 ** H)[:, None] >> np.arange(H)) & 1).astype(np.float64)
+    act = h @ W.T + b
+    terms = h @ c + np.logaddexp(0.0, act).sum(axis=1)
+    m = terms.max()
+    return m + math.log(np.exp(terms - m).sum())
+
+
+def numpy_free_energy(W, b, c, v):
+    W, b, c = W.astype(np.float64), b.astype(np.float64), c.astype(np.float64)
+    return -(v @ b) - np.logaddexp(0.0, v @ W + c).sum(axis=1)
+
+
+def mnist_test_split():
+    import gzip
+    with gzip.open(os.path.join(ROOT, "data", "mnist10k", "images-idx3-ubyte.gz")) as f:
+        raw = f.read()
+    x = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(10000, 784)
+    return (x[9000:] > 127).astype(np.float64)
+
+
+class TrainEstimateEval(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.run_dir = os.path.join(cls.tmp.name, "run")
+        proc = run("train", "--data", "mnist10k", "--hidden", 8, "--method", "pcd", "--epochs", 2,
+                   "--seed", 5, "--monitor", "exact", "--out", cls.run_dir, "--json")
+        cls.summary = json.loads(proc.stdout)
+        cls.model = os.path.join(cls.run_dir, "model.safetensors")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_run_folder(self):
+        for name in ("model.safetensors", "metrics.csv", "settings.json"):
+            self.assertTrue(os.path.exists(os.path.join(self.run_dir, name)), name)
+        with open(os.path.join(self.run_dir, "metrics.csv")) as f:
+            rows = [line.strip().split(",") for line in f]
+        self.assertEqual(rows[0][0], "epoch")
+        self.assertEqual(len(rows), 3)  # header + 2 epochs
+        header = rows[0]
+        last = dict(zip(header, rows[2]))
+        self.assertAlmostEqual(float(last["test_log_likelihood"]),
+                               self.summary["test_log_likelihood"], places=6)
+        with open(os.path.join(self.run_dir, "settings.json")) as f:
+            settings = json.load(f)
+        self.assertEqual(settings["method"], "pcd")
+        self.assertEqual(settings["n_hidden"], 8)
+        self.assertEqual(settings["seed"], 5)
+
+    def test_model_file_is_plain_safetensors(self):
+        tensors, meta = read_safetensors(self.model)
+        self.assertEqual(meta["model"], "bernoulli_rbm")
+        self.assertEqual(meta["method"], "pcd")
+        self.assertEqual(tensors["W"].shape, (784, 8))
+        self.assertEqual(tensors["b"].shape, (784,))
+        self.assertEqual(tensors["c"].shape, (8,))
+
+    def test_estimate_json_agrees_with_numpy(self):
+        out = json.loads(run("estimate", self.model, "--method", "exact", "--json").stdout)
+        for key in ("log_z", "std_error", "lower", "upper", "effective_sample_size", "method",
+                    "samples", "seconds"):
+            self.assertIn(key, out)
+        self.assertEqual(out["method"], "exact")
+        self.assertEqual(out["std_error"], 0.0)
+        self.assertEqual(out["samples"], 2 ** 8)
+        tensors, _ = read_safetensors(self.model)
+        expected = numpy_log_z(tensors["W"], tensors["b"], tensors["c"])
+        self.assertLess(abs(out["log_z"] - expected), 1e-6 * abs(expected))
+
+    def test_eval_json_agrees_with_numpy(self):
+        out = json.loads(run("eval", self.model, "--data", "mnist10k", "--split", "test",
+                             "--logz-method", "exact", "--json").stdout)
+        tensors, _ = read_safetensors(self.model)
+        log_z = numpy_log_z(tensors["W"], tensors["b"], tensors["c"])
+        v = mnist_test_split()
+        expected = float(np.mean(-numpy_free_energy(tensors["W"], tensors["b"], tensors["c"], v))) - log_z
+        self.assertEqual(out["examples"], 1000)
+        self.assertLess(abs(out["avg_log_likelihood"] - expected), 1e-5 * abs(expected))
+        self.assertAlmostEqual(out["avg_log_likelihood"], self.summary["test_log_likelihood"], places=5)
+        self.assertEqual(out["std_error"], 0.0)
+        self.assertGreater(out["std_error_of_mean"], 0.0)
+        # The text form says the same.
+        text = run("eval", self.model, "--data", "mnist10k").stdout
+        self.assertIn(f"{out['avg_log_likelihood']:.4f}", text)
+
+    def test_training_improved_the_likelihood(self):
+        # A base-rate start (W ~ 0) has test log-likelihood about -206 on this split;
+        # two PCD epochs with 8 hidden units must do clearly better.
+        self.assertGreater(self.summary["test_log_likelihood"], -190.0)
+
+
+class Reproducibility(unittest.TestCase):
+    def test_same_seed_same_model_bytes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            models = []
+            for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+                out = os.path.join(tmp, name)
+                run("train", "--hidden", 5, "--method", "cd", "--epochs", 1, "--seed", seed,
+                    "--out", out)
+                with open(os.path.join(out, "model.safetensors"), "rb") as f:
+                    models.append(f.read())
+            self.assertEqual(models[0], models[1])
+            self.assertNotEqual(models[0], models[2])
+
+
+class ExactMethod(unittest.TestCase):
+    def test_exact_gradient_training_runs_and_reports_the_objective(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = json.loads(run("train", "--hidden", 4, "--method", "exact", "--epochs", 2,
+                                 "--batch", 1000, "--lr", 0.1, "--out", tmp, "--json").stdout)
+            self.assertIn("test_log_likelihood", out)
+            with open(os.path.join(tmp, "metrics.csv")) as f:
+                header = f.readline().strip().split(",")
+                row = dict(zip(header, f.readline().strip().split(",")))
+            # exact ML reports its objective: the mean negative log-likelihood of the batches
+            self.assertGreater(float(row["batch_objective"]), 100.0)
+
+
+class Errors(unittest.TestCase):
+    def expect(self, args, code, *fragments):
+        proc = run(*args, check=False)
+        self.assertEqual(proc.returncode, code, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, proc.stderr)
+
+    def test_flags_out_of_range_name_the_flag(self):
+        self.expect(["train", "--hidden", 0, "--out", "x"], 2, "--hidden")
+        self.expect(["train", "--method", "magic", "--out", "x"], 2, "--method")
+        self.expect(["train", "--lr", -1, "--out", "x", "--epochs", 1], 2, "--lr")
+        self.expect(["train", "--batch", 100000, "--out", "x"], 2, "--batch")
+        self.expect(["train", "--k", 0, "--out", "x"], 2, "--k")
+        self.expect(["train", "--momentum", 1.5, "--out", "x"], 2, "--momentum")
+
+    def test_too_big_for_exact_is_refused_politely(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run("train", "--hidden", 30, "--method", "cd", "--epochs", 1, "--out", tmp)
+            self.expect(["estimate", os.path.join(tmp, "model.safetensors"), "--max-exact-bits", 20],
+                        2, "--max-exact-bits", "2^30")
+
+    def test_bad_files_name_the_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            missing = os.path.join(tmp, "missing.safetensors")
+            self.expect(["estimate", missing], 1, missing)
+            junk = os.path.join(tmp, "junk.safetensors")
+            with open(junk, "wb") as f:
+                f.write(b"\x05\x00\x00\x00\x00\x00\x00\x00{]")
+            self.expect(["estimate", junk], 1, junk)
+            bad_data = os.path.join(tmp, "bad.csv")
+            with open(bad_data, "w") as f:
+                f.write("1,0\n0,x\n")
+            self.expect(["train", "--data", bad_data, "--out", tmp], 1, bad_data, "line 2, column 2")
+
+    def test_data_that_does_not_fit_the_model(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run("train", "--hidden", 3, "--epochs", 1, "--out", tmp)
+            small = os.path.join(tmp, "small.csv")
+            with open(small, "w") as f:
+                f.write("1,0,1\n0,1,1\n1,1,0\n")
+            self.expect(["eval", os.path.join(tmp, "model.safetensors"), "--data", small], 1,
+                        "3 values per example", "784 visible units")
+            grey = os.path.join(tmp, "grey.csv")
+            with open(grey, "w") as f:
+                f.write("0.5,0.25\n1,0\n0,1\n")
+            self.expect(["train", "--data", grey, "--out", tmp], 1, "non-binary value 0.5",
+                        "--binarize")
+
+    def test_help_teaches_every_command(self):
+        self.assertIn("train", run("--help").stdout)
+        for command in ("train", "estimate", "eval"):
+            text = run(command, "--help").stdout
+            self.assertIn("--", text)
+        self.assertIn("--max-exact-bits", run("estimate", "--help").stdout)
+        self.assertIn("=pcd", run("train", "--help").stdout)  # defaults are shown
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)

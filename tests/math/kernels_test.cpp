@@ -1,0 +1,69 @@
+#include "logz/math/kernels.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "logz/math/blas.hpp"
+#include "logz/math/log_space.hpp"
+
+namespace logz {
+namespace {
+
+MatrixF ramp(Index rows, Index cols, float scale) {
+  MatrixF x(rows, cols);
+  for (Index i = 0; i < rows; ++i) {
+    for (Index j = 0; j < cols; ++j) x(i, j) = scale * std::sin(0.37f * (i * cols + j));
+  }
+  return x;
+}
+
+TEST(Kernels, BiasSigmoidMatchesTheDefinition) {
+  for (const float beta : {1.0f, 0.3f}) {
+    const MatrixF x = ramp(300, 257, 12.0f);  // parallel path, values up to +/-12
+    VectorF bias(257);
+    for (Index j = 0; j < 257; ++j) bias(j) = 0.01f * j - 1.0f;
+    MatrixF y = x;
+    bias_sigmoid(y, bias, beta);
+    for (Index i = 0; i < x.rows(); i += 17) {
+      for (Index j = 0; j < x.cols(); ++j) {
+        const double a = beta * (static_cast<double>(x(i, j)) + bias(j));
+        EXPECT_NEAR(y(i, j), 1.0 / (1.0 + std::exp(-a)), 2e-7);
+      }
+    }
+  }
+}
+
+TEST(Kernels, SoftplusSumsAreAccurateForAnyMagnitude) {
+  for (const float scale : {0.1f, 3.0f, 40.0f}) {
+    const MatrixF x = ramp(50, 784, scale);
+    VectorF bias = VectorF::Constant(784, 0.5f);
+    std::vector<double> sums(50);
+    softplus_row_sums(x, bias, 0.5f, sums);
+    for (Index i = 0; i < 50; ++i) {
+      double expected = 0.0;
+      for (Index j = 0; j < 784; ++j) expected += softplus(0.5 * (static_cast<double>(x(i, j)) + 0.5));
+      EXPECT_NEAR(sums[static_cast<std::size_t>(i)], expected, 2e-6 * std::max(1.0, expected))
+          << "scale " << scale;
+    }
+  }
+}
+
+TEST(Blas, GemmMatchesEigenInAllTranspositions) {
+  const MatrixF a = ramp(7, 5, 1.0f), b = ramp(5, 3, 1.0f);
+  MatrixF c = MatrixF::Ones(7, 3);
+  gemm(2.0f, a, Transpose::no, b, Transpose::no, 0.5f, c);
+  EXPECT_LT((c - (2.0f * a * b + 0.5f * MatrixF::Ones(7, 3))).cwiseAbs().maxCoeff(), 1e-5);
+  const MatrixF at = a.transpose(), bt = b.transpose();
+  MatrixF d(7, 3);
+  gemm(1.0f, at, Transpose::yes, bt, Transpose::yes, 0.0f, d);
+  EXPECT_LT((d - a * b).cwiseAbs().maxCoeff(), 1e-5);
+  // A block of rows is used in place.
+  MatrixF e(2, 3);
+  gemm(1.0f, a.middleRows(3, 2), Transpose::no, b, Transpose::no, 0.0f, e);
+  EXPECT_LT((e - a.middleRows(3, 2) * b).cwiseAbs().maxCoeff(), 1e-5);
+}
+
+}  // namespace
+}  // namespace logz
