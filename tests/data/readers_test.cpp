@@ -49,6 +49,23 @@ TEST(Idx, ReadsImagesPlainAndGzipped) {
   }
 }
 
+TEST(Idx, WriteThenReadRoundTripsBytesAndFloats) {
+  TempDir dir;
+  MatrixF pixels(3, 4);
+  pixels << 0, 1, 2, 255, 17, 128, 64, 3, 9, 8, 7, 6;
+  write_idx(dir.file("p.idx.gz"), {3, 2, 2}, pixels, IdxType::unsigned_byte);
+  const DataArray a = read_idx(dir.file("p.idx.gz"));
+  EXPECT_EQ(a.shape, (std::vector<Index>{3, 2, 2}));
+  EXPECT_EQ(a.values, pixels);
+  EXPECT_TRUE(a.unsigned_bytes);
+  MatrixF reals(2, 3);
+  reals << -1.5f, 3.25e-8f, 7.0f, 0.1f, -0.0f, 1e30f;
+  write_idx(dir.file("r.idx"), {2, 3}, reals, IdxType::float32);
+  const DataArray b = read_idx(dir.file("r.idx"));
+  EXPECT_EQ(b.values, reals);
+  EXPECT_FALSE(b.unsigned_bytes);
+}
+
 TEST(Idx, ReadsBigEndianFloatsAndLabels) {
   TempDir dir;
   float value = -1.5f;

@@ -48,4 +48,12 @@ DataArray parse_csv(const std::vector<std::uint8_t>& bytes, const std::string& p
 DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& path);
 DataFormat detect_format(const std::vector<std::uint8_t>& bytes);
 
+// Writes `values` as an IDX file of the given shape (its product must equal
+// values.size()): unsigned bytes (values rounded and clamped to 0..255) or
+// big-endian float32. Gzip-compressed when the path ends in ".gz"; atomic.
+enum class IdxType { unsigned_byte, float32 };
+std::vector<std::uint8_t> encode_idx(const std::vector<Index>& shape, ConstMatrixRef values, IdxType type);
+void write_idx(const std::string& path, const std::vector<Index>& shape, ConstMatrixRef values,
+               IdxType type);
+
 }  // namespace logz

@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <bit>
+#include <cassert>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <limits>
@@ -24,13 +27,13 @@ T read_be(const std::uint8_t* p) {
   return x;
 }
 
-struct IdxType {
+struct IdxTypeInfo {
   std::uint8_t code;
   const char* name;
   std::size_t size;
 };
 
-constexpr IdxType kTypes[] = {{0x08, "unsigned byte", 1}, {0x09, "signed byte", 1},
+constexpr IdxTypeInfo kTypes[] = {{0x08, "unsigned byte", 1}, {0x09, "signed byte", 1},
                               {0x0B, "short", 2},         {0x0C, "int", 4},
                               {0x0D, "float", 4},         {0x0E, "double", 8}};
 
@@ -58,8 +61,8 @@ DataArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& p
                                       bytes[0], bytes[1], bytes[2], bytes[3]));
   }
   const std::uint8_t code = bytes[2];
-  const IdxType* type = nullptr;
-  for (const IdxType& t : kTypes) {
+  const IdxTypeInfo* type = nullptr;
+  for (const IdxTypeInfo& t : kTypes) {
     if (t.code == code) type = &t;
   }
   if (type == nullptr) {
@@ -106,5 +109,38 @@ DataArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& p
 }
 
 DataArray read_idx(const std::string& path) { return parse_idx(read_file_bytes(path), path); }
+
+std::vector<std::uint8_t> encode_idx(const std::vector<Index>& shape, ConstMatrixRef values,
+                                     IdxType type) {
+  assert(!shape.empty() && shape.size() < 256);
+  const bool bytes_type = type == IdxType::unsigned_byte;
+  std::vector<std::uint8_t> out = {0, 0, static_cast<std::uint8_t>(bytes_type ? 0x08 : 0x0D),
+                                   static_cast<std::uint8_t>(shape.size())};
+  for (Index d : shape) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(d >> shift));
+  }
+  for (Index i = 0; i < values.rows(); ++i) {
+    for (Index j = 0; j < values.cols(); ++j) {
+      const float x = values(i, j);
+      if (bytes_type) {
+        out.push_back(static_cast<std::uint8_t>(std::clamp(std::lround(x), 0L, 255L)));
+      } else {
+        const auto bits = std::bit_cast<std::uint32_t>(x);
+        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(bits >> shift));
+      }
+    }
+  }
+  return out;
+}
+
+void write_idx(const std::string& path, const std::vector<Index>& shape, ConstMatrixRef values,
+               IdxType type) {
+  const std::vector<std::uint8_t> bytes = encode_idx(shape, values, type);
+  if (path.size() > 3 && path.ends_with(".gz")) {
+    write_file_atomic(path, gzip_bytes(bytes));
+  } else {
+    write_file_atomic(path, bytes);
+  }
+}
 
 }  // namespace logz

@@ -10,6 +10,8 @@ namespace logz {
 
 // Whether exact enumeration applies to this model at all (ignoring its size).
 bool is_enumerable(const EnergyModel& model);
+// The model as the type whose enumeration applies, or a SettingError naming `setting`.
+const BernoulliRbm& enumerable_rbm(const EnergyModel& model, std::string_view setting = "--method");
 // The number of bits the enumeration sums over (2^bits states).
 int enumeration_bits(const EnergyModel& model);
 

@@ -90,6 +90,24 @@ void write_file_atomic(const std::string& path, std::string_view text) {
                               reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
+std::vector<std::uint8_t> gzip_bytes(std::span<const std::uint8_t> bytes) {
+  z_stream stream{};
+  // windowBits 15 + 16 selects the gzip wrapper.
+  if (deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw Error("zlib: cannot start compression");
+  }
+  std::vector<std::uint8_t> out(deflateBound(&stream, static_cast<uLong>(bytes.size())));
+  stream.next_in = const_cast<Bytef*>(bytes.data());
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = out.data();
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, Z_FINISH);
+  deflateEnd(&stream);
+  if (result != Z_STREAM_END) throw Error("zlib: compression failed");
+  out.resize(stream.total_out);
+  return out;
+}
+
 bool file_exists(const std::string& path) {
   std::error_code ec;
   return std::filesystem::is_regular_file(path, ec);

@@ -28,4 +28,7 @@ void write_file_atomic(const std::string& path, std::string_view text);
 
 bool file_exists(const std::string& path);
 
+// The gzip encoding of `bytes` (what `gzip -9` would write, without a name).
+std::vector<std::uint8_t> gzip_bytes(std::span<const std::uint8_t> bytes);
+
 }  // namespace logz

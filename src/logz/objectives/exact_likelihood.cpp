@@ -3,26 +3,12 @@
 #include <numeric>
 #include <vector>
 
-#include "logz/error.hpp"
-#include "logz/models/bernoulli_rbm.hpp"
+#include "logz/estimators/exact.hpp"
 
 namespace logz {
-namespace {
-
-const BernoulliRbm& require_enumerable(const EnergyModel& model) {
-  const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model);
-  if (rbm == nullptr) {
-    throw SettingError("--method", "exact needs a model logz can enumerate; " +
-                                       std::string(model.kind()) + " is not one");
-  }
-  return *rbm;
-}
-
-}  // namespace
-
 double exact_negative_log_likelihood(const EnergyModel& model, ConstMatrixRef data,
                                      ParameterVector* gradient, const ExactOptions& options) {
-  const BernoulliRbm& rbm = require_enumerable(model);
+  const BernoulliRbm& rbm = enumerable_rbm(model);
   const double n = static_cast<double>(data.rows());
   std::vector<double> free_energy(static_cast<std::size_t>(data.rows()));
   rbm.free_energy(data, free_energy);
