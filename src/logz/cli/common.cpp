@@ -43,6 +43,24 @@ DataOptions DataFlags::options() const {
   return options;
 }
 
+void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag) {
+  command.add_option(method_flag, method,
+                     "exact: sum over every state of the smaller layer (RBMs with up to "
+                     "--max-exact-bits units in it)")
+      ->check(CLI::IsMember({"exact"}))
+      ->capture_default_str();
+  command.add_option("--max-exact-bits", max_exact_bits,
+                     "Refuse exact enumeration of more than 2^N states")
+      ->check(CLI::Range(1, 40))
+      ->capture_default_str();
+}
+
+LogZEstimate EstimatorFlags::estimate(const EnergyModel& model) const {
+  ExactOptions options;
+  options.max_bits = max_exact_bits;
+  return exact_log_z(model, options);
+}
+
 void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string& data_name,
                 const std::string& split) {
   if (data.cols() != model.n_visible()) {

@@ -9,6 +9,7 @@
 
 #include "logz/data/dataset.hpp"
 #include "logz/estimators/log_likelihood.hpp"
+#include "logz/estimators/exact.hpp"
 #include "logz/estimators/log_z_estimate.hpp"
 #include "logz/models/energy_model.hpp"
 
@@ -25,6 +26,16 @@ struct DataFlags {
 
   void add_to(CLI::App& command);
   DataOptions options() const;
+};
+
+// How log Z is obtained: --method (estimate) or --logz-method (eval), with
+// the settings of each estimator. Shared so that both commands offer the same.
+struct EstimatorFlags {
+  std::string method = "exact";
+  int max_exact_bits = ExactOptions{}.max_bits;
+
+  void add_to(CLI::App& command, const std::string& method_flag);
+  LogZEstimate estimate(const EnergyModel& model) const;
 };
 
 // Loads the data set and checks it against the model: the same number of

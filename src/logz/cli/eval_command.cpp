@@ -13,8 +13,7 @@ struct EvalFlags {
   std::string model_path;
   DataFlags data;
   std::string split = "test";
-  std::string logz_method = "exact";
-  int max_exact_bits = ExactOptions{}.max_bits;
+  EstimatorFlags estimator;
   bool json = false;
 };
 
@@ -32,16 +31,14 @@ void run(const EvalFlags& flags) {
     data << dataset.train, dataset.test;
   }
   if (data.rows() == 0) throw SettingError("--split", "the " + flags.split + " split is empty");
-  ExactOptions options;
-  options.max_bits = flags.max_exact_bits;
-  const LogZEstimate log_z = exact_log_z(model, options);
+  const LogZEstimate log_z = flags.estimator.estimate(model);
   const LogLikelihood result = average_log_likelihood(model, data, log_z);
   if (flags.json) {
     nlohmann::json j = to_json(result);
     j["model"] = flags.model_path;
     j["data"] = dataset.name;
     j["split"] = flags.split;
-    j["logz_method"] = flags.logz_method;
+    j["logz_method"] = flags.estimator.method;
     print_json(j);
     return;
   }
@@ -66,14 +63,7 @@ Command add_eval_command(CLI::App& app) {
   command->add_option("--split", flags->split, "Which examples: test, train or all")
       ->check(CLI::IsMember({"test", "train", "all"}))
       ->capture_default_str();
-  command->add_option("--logz-method", flags->logz_method,
-                      "How log Z is obtained: exact (enumeration of the smaller layer)")
-      ->check(CLI::IsMember({"exact"}))
-      ->capture_default_str();
-  command->add_option("--max-exact-bits", flags->max_exact_bits,
-                      "Refuse exact enumeration of more than 2^N states")
-      ->check(CLI::Range(1, 40))
-      ->capture_default_str();
+  flags->estimator.add_to(*command, "--logz-method");
   command->add_flag("--json", flags->json,
                     "Print one JSON object: avg_log_likelihood, std_error, std_error_of_mean, "
                     "log_z, examples, ...");
