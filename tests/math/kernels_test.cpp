@@ -19,16 +19,16 @@ MatrixF ramp(Index rows, Index cols, float scale) {
   return x;
 }
 
-TEST(Kernels, BiasSigmoidMatchesTheDefinition) {
+TEST(Kernels, AffineSigmoidMatchesTheDefinition) {
   for (const float beta : {1.0f, 0.3f}) {
     const MatrixF x = ramp(300, 257, 12.0f);  // parallel path, values up to +/-12
     VectorF bias(257);
     for (Index j = 0; j < 257; ++j) bias(j) = 0.01f * j - 1.0f;
     MatrixF y = x;
-    bias_sigmoid(y, bias, beta);
+    affine_sigmoid(y, beta, bias);
     for (Index i = 0; i < x.rows(); i += 17) {
       for (Index j = 0; j < x.cols(); ++j) {
-        const double a = beta * (static_cast<double>(x(i, j)) + bias(j));
+        const double a = beta * static_cast<double>(x(i, j)) + bias(j);
         EXPECT_NEAR(y(i, j), 1.0 / (1.0 + std::exp(-a)), 2e-7);
       }
     }
@@ -40,10 +40,10 @@ TEST(Kernels, SoftplusSumsAreAccurateForAnyMagnitude) {
     const MatrixF x = ramp(50, 784, scale);
     VectorF bias = VectorF::Constant(784, 0.5f);
     std::vector<double> sums(50);
-    softplus_row_sums(x, bias, 0.5f, sums);
+    affine_softplus_row_sums(x, 0.5f, bias, sums);
     for (Index i = 0; i < 50; ++i) {
       double expected = 0.0;
-      for (Index j = 0; j < 784; ++j) expected += softplus(0.5 * (static_cast<double>(x(i, j)) + 0.5));
+      for (Index j = 0; j < 784; ++j) expected += softplus(0.5 * static_cast<double>(x(i, j)) + 0.5);
       EXPECT_NEAR(sums[static_cast<std::size_t>(i)], expected, 2e-6 * std::max(1.0, expected))
           << "scale " << scale;
     }

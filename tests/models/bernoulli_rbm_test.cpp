@@ -37,9 +37,55 @@ TEST(BernoulliRbm, TemperedFreeEnergyScalesTheEnergy) {
   for (float& x : scaled.parameters().values()) x *= 0.3f;
   const MatrixF v = all_states(6);
   std::vector<double> a(64), b(64);
-  rbm.free_energy(v, 0.3f, a);
+  rbm.free_energy(v, PathPoint(0.3f), a);
   scaled.free_energy(v, b);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_NEAR(a[i], b[i], 1e-5);
+}
+
+TEST(BernoulliRbm, PathFreeEnergyAndConditionalsFollowTheAnnealedJoint) {
+  // log p~_beta(v, h) = (1 - beta) a.v + beta (b.v + c.h + v^T W h)
+  const BernoulliRbm rbm = testing::random_rbm(5, 4, 1.5, 6);
+  const testing::RbmDouble m(rbm);
+  VectorF base(5);
+  base << -1.0f, 0.5f, 2.0f, -0.3f, 0.0f;
+  const MatrixF v = all_states(5);
+  for (const float beta : {0.0f, 0.37f, 1.0f}) {
+    const PathPoint at(beta, &base);
+    std::vector<double> f(32);
+    rbm.free_energy(v, at, f);
+    MatrixF ph(32, 4);
+    rbm.hidden_probability(v, ph, at);
+    for (Index s = 0; s < 32; ++s) {
+      const VectorD vs = v.row(s).cast<double>().transpose();
+      LogSumExp sum;
+      for (std::uint64_t sh = 0; sh < 16; ++sh) {
+        const VectorD h = testing::bits_of(sh, 4);
+        sum.add((1 - beta) * base.cast<double>().dot(vs) + beta * testing::negative_energy(m, vs, h));
+      }
+      EXPECT_NEAR(f[static_cast<std::size_t>(s)], -sum.value(), 1e-5) << "beta " << beta;
+      for (Index j = 0; j < 4; ++j) {
+        const double a = beta * (m.c(j) + m.W.col(j).dot(vs));
+        EXPECT_NEAR(ph(s, j), 1.0 / (1.0 + std::exp(-a)), 1e-6);
+      }
+    }
+    const MatrixF h = all_states(4);
+    MatrixF pv(16, 5);
+    rbm.visible_probability(h, pv, at);
+    for (Index s = 0; s < 16; ++s) {
+      for (Index i = 0; i < 5; ++i) {
+        const double a = (1 - beta) * base(i) + beta * (m.b(i) + m.W.row(i).dot(h.row(s).cast<double>()));
+        EXPECT_NEAR(pv(s, i), 1.0 / (1.0 + std::exp(-a)), 1e-6);
+      }
+    }
+  }
+}
+
+TEST(BernoulliRbm, VisibleLogOddsAreSmoothedBaseRates) {
+  MatrixF data(4, 2);
+  data << 1, 0, 1, 0, 0, 0, 1, 0;
+  const VectorF odds = visible_log_odds(data);
+  EXPECT_NEAR(odds(0), std::log(4.0 / 2.0), 1e-6);
+  EXPECT_NEAR(odds(1), std::log(1.0 / 5.0), 1e-6);
 }
 
 TEST(BernoulliRbm, ConditionalsAreTheRatiosOfJointProbabilities) {

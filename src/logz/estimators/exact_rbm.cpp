@@ -137,13 +137,13 @@ RbmMoments exact_moments(const BernoulliRbm& rbm, const ExactOptions& options) {
       for (Index i = 0; i < n_a; ++i) states(r, i) = static_cast<float>(((first + r) >> i) & 1);
     }
     gemm(1.0f, states, Transpose::no, layers.weights, Transpose::no, 0.0f, activation);
-    softplus_row_sums(activation, layers.bias_b, 1.0f, softplus_sums);
+    affine_softplus_row_sums(activation, 1.0f, layers.bias_b, softplus_sums);
     for (Index r = 0; r < chunk; ++r) {
       const double f = states.row(r).cast<double>().dot(layers.bias_a.transpose()) +
                        softplus_sums[static_cast<std::size_t>(r)];
       weight(r) = static_cast<float>(std::exp(f - log_z));
     }
-    bias_sigmoid(activation, layers.bias_b);  // activation <- p(b = 1 | s)
+    affine_sigmoid(activation, 1.0f, layers.bias_b);  // activation <- p(b = 1 | s)
     sum_a += (states.transpose() * weight).cast<double>();
     sum_b += (activation.transpose() * weight).cast<double>();
     activation.array().colwise() *= weight.array();

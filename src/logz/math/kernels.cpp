@@ -29,27 +29,27 @@ void sample_row(const RandomBlocks& blocks, Index row, const float* p, float* s,
   for (Index j = 0; j < cols; ++j) s[j] = u[j] < p[j] ? 1.0f : 0.0f;
 }
 
-void sigmoid_row(float* x, const float* bias, float beta, Index cols) {
+void sigmoid_row(float* x, float scale, const float* bias, Index cols) {
   Eigen::Map<Eigen::ArrayXf> row(x, cols);
   Eigen::Map<const Eigen::ArrayXf> b(bias, cols);
-  if (beta == 1.0f) {
+  if (scale == 1.0f) {
     row = (row + b).logistic();
   } else {
-    row = (beta * (row + b)).logistic();
+    row = (scale * row + b).logistic();
   }
 }
 
 }  // namespace
 
-void bias_sigmoid(MatrixRef x, ConstVectorRef bias, float beta) {
+void affine_sigmoid(MatrixRef x, float scale, ConstVectorRef bias) {
   assert(bias.size() == x.cols());
   const Index rows = x.rows(), cols = x.cols();
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelElements)
-  for (Index i = 0; i < rows; ++i) sigmoid_row(&x(i, 0), bias.data(), beta, cols);
+  for (Index i = 0; i < rows; ++i) sigmoid_row(&x(i, 0), scale, bias.data(), cols);
 }
 
-void bias_sigmoid_bernoulli(MatrixRef x, ConstVectorRef bias, float beta, MatrixRef sample,
-                            RandomStream& stream) {
+void affine_sigmoid_bernoulli(MatrixRef x, float scale, ConstVectorRef bias, MatrixRef sample,
+                              RandomStream& stream) {
   assert(bias.size() == x.cols());
   assert(sample.rows() == x.rows() && sample.cols() == x.cols());
   const Index rows = x.rows(), cols = x.cols();
@@ -60,7 +60,7 @@ void bias_sigmoid_bernoulli(MatrixRef x, ConstVectorRef bias, float beta, Matrix
     std::vector<float> u;
 #pragma omp for schedule(static)
     for (Index i = 0; i < rows; ++i) {
-      sigmoid_row(&x(i, 0), bias.data(), beta, cols);
+      sigmoid_row(&x(i, 0), scale, bias.data(), cols);
       sample_row(blocks, i, &x(i, 0), &sample(i, 0), cols, u);
     }
   }
@@ -114,7 +114,8 @@ double softplus_sum(const float* x, const float* y, Index n) {
   return total;
 }
 
-void softplus_row_sums(ConstMatrixRef x, ConstVectorRef bias, float beta, std::span<double> out) {
+void affine_softplus_row_sums(ConstMatrixRef x, float scale, ConstVectorRef bias,
+                              std::span<double> out) {
   assert(bias.size() == x.cols());
   assert(static_cast<Index>(out.size()) == x.rows());
   const Index rows = x.rows(), cols = x.cols();
@@ -123,7 +124,7 @@ void softplus_row_sums(ConstMatrixRef x, ConstVectorRef bias, float beta, std::s
     Eigen::ArrayXf shifted(cols);
 #pragma omp for schedule(static)
     for (Index i = 0; i < rows; ++i) {
-      shifted = beta * (x.row(i).transpose().array() + bias.array());
+      shifted = scale * x.row(i).transpose().array() + bias.array();
       out[static_cast<std::size_t>(i)] = softplus_sum(shifted.data(), cols);
     }
   }

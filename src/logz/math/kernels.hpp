@@ -1,10 +1,12 @@
 // Fused elementwise kernels of the hot path. Each makes one pass over a
-// row-major [rows, cols] matrix, with the bias added per column:
+// row-major [rows, cols] matrix, with an affine map a_ij = scale x_ij + bias_j:
 //
-//   bias_sigmoid            x_ij <- sigmoid(beta (x_ij + bias_j))
-//   bias_sigmoid_bernoulli  the same, and s_ij <- 1[u_ij < x_ij], u ~ U[0,1)
-//   sample_bernoulli        s_ij <- 1[u_ij < p_ij]
-//   softplus_row_sums       out_i = sum_j softplus(beta (x_ij + bias_j)), in double
+//   affine_sigmoid            x_ij <- sigmoid(a_ij)
+//   affine_sigmoid_bernoulli  the same, and s_ij <- 1[u_ij < x_ij], u ~ U[0,1)
+//   affine_softplus_row_sums  out_i = sum_j softplus(a_ij), in double
+//   sample_bernoulli          s_ij <- 1[u_ij < p_ij]
+//
+// (scale is an inverse temperature; the bias carries the tempered biases.)
 //
 // These follow a GEMM that produced x = v W (or h W^T), so the pre-activation
 // never makes a second trip through memory. Random draws use block
@@ -19,14 +21,15 @@
 
 namespace logz {
 
-void bias_sigmoid(MatrixRef x, ConstVectorRef bias, float beta = 1.0f);
+void affine_sigmoid(MatrixRef x, float scale, ConstVectorRef bias);
 
-void bias_sigmoid_bernoulli(MatrixRef x, ConstVectorRef bias, float beta, MatrixRef sample,
-                            RandomStream& stream);
+void affine_sigmoid_bernoulli(MatrixRef x, float scale, ConstVectorRef bias, MatrixRef sample,
+                              RandomStream& stream);
+
+void affine_softplus_row_sums(ConstMatrixRef x, float scale, ConstVectorRef bias,
+                              std::span<double> out);
 
 void sample_bernoulli(ConstMatrixRef probability, MatrixRef sample, RandomStream& stream);
-
-void softplus_row_sums(ConstMatrixRef x, ConstVectorRef bias, float beta, std::span<double> out);
 
 // sum_j softplus(x_j) and sum_j softplus(x_j + y_j) over contiguous rows,
 // vectorized in float and accumulated in double.

@@ -26,6 +26,12 @@ std::unique_ptr<EnergyModel> BernoulliRbm::clone() const {
   return std::make_unique<BernoulliRbm>(*this);
 }
 
+VectorF visible_log_odds(ConstMatrixRef data) {
+  const double n = static_cast<double>(data.rows());
+  const VectorD on = data.cast<double>().colwise().sum().transpose();
+  return ((on.array() + 1.0) / (n - on.array() + 1.0)).log().cast<float>().matrix();
+}
+
 void BernoulliRbm::initialize(RandomStream& stream, double weight_stddev,
                               std::optional<ConstMatrixRef> data) {
   auto w = parameters_.tensor("W");
@@ -33,42 +39,44 @@ void BernoulliRbm::initialize(RandomStream& stream, double weight_stddev,
   c().setZero();
   if (data && data->rows() > 0) {
     assert(data->cols() == n_visible_);
-    const double n = static_cast<double>(data->rows());
-    const VectorD on = data->cast<double>().colwise().sum().transpose();
-    for (Index i = 0; i < n_visible_; ++i) {
-      b()(i) = static_cast<float>(std::log((on(i) + 1.0) / (n - on(i) + 1.0)));
-    }
+    b() = visible_log_odds(*data);
   } else {
     b().setZero();
   }
 }
 
-void BernoulliRbm::hidden_probability(ConstMatrixRef visible, MatrixRef out, float beta) const {
-  gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, out);
-  bias_sigmoid(out, c(), beta);
+VectorF BernoulliRbm::visible_bias_at(PathPoint at) const {
+  if (at.base_visible_bias == nullptr) return at.beta * b();
+  return at.beta * b() + (1.0f - at.beta) * *at.base_visible_bias;
 }
 
-void BernoulliRbm::visible_probability(ConstMatrixRef hidden, MatrixRef out, float beta) const {
+void BernoulliRbm::hidden_probability(ConstMatrixRef visible, MatrixRef out, PathPoint at) const {
+  gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, out);
+  affine_sigmoid(out, at.beta, at.beta * c());
+}
+
+void BernoulliRbm::visible_probability(ConstMatrixRef hidden, MatrixRef out, PathPoint at) const {
   gemm(1.0f, hidden, Transpose::no, W(), Transpose::yes, 0.0f, out);
-  bias_sigmoid(out, b(), beta);
+  affine_sigmoid(out, at.beta, visible_bias_at(at));
 }
 
 void BernoulliRbm::sample_hidden(ConstMatrixRef visible, MatrixRef probability, MatrixRef sample,
-                                 RandomStream& stream, float beta) const {
+                                 RandomStream& stream, PathPoint at) const {
   gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, probability);
-  bias_sigmoid_bernoulli(probability, c(), beta, sample, stream);
+  affine_sigmoid_bernoulli(probability, at.beta, at.beta * c(), sample, stream);
 }
 
 void BernoulliRbm::sample_visible(ConstMatrixRef hidden, MatrixRef probability, MatrixRef sample,
-                                  RandomStream& stream, float beta) const {
+                                  RandomStream& stream, PathPoint at) const {
   gemm(1.0f, hidden, Transpose::no, W(), Transpose::yes, 0.0f, probability);
-  bias_sigmoid_bernoulli(probability, b(), beta, sample, stream);
+  affine_sigmoid_bernoulli(probability, at.beta, visible_bias_at(at), sample, stream);
 }
 
-void BernoulliRbm::free_energy(ConstMatrixRef visible, float beta, std::span<double> out) const {
+void BernoulliRbm::free_energy(ConstMatrixRef visible, PathPoint at, std::span<double> out) const {
   assert(visible.cols() == n_visible_);
   assert(static_cast<Index>(out.size()) == visible.rows());
-  const VectorD b64 = b().cast<double>();
+  const VectorD b64 = visible_bias_at(at).cast<double>();
+  const VectorF hidden_bias = at.beta * c();
   MatrixF pre(std::min(kFreeEnergyRows, visible.rows()), n_hidden_);
   for (Index start = 0; start < visible.rows(); start += kFreeEnergyRows) {
     const Index rows = std::min(kFreeEnergyRows, visible.rows() - start);
@@ -76,10 +84,10 @@ void BernoulliRbm::free_energy(ConstMatrixRef visible, float beta, std::span<dou
     auto pre_block = pre.topRows(rows);
     gemm(1.0f, block, Transpose::no, W(), Transpose::no, 0.0f, pre_block);
     const auto sums = out.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(rows));
-    softplus_row_sums(pre_block, c(), beta, sums);
+    affine_softplus_row_sums(pre_block, at.beta, hidden_bias, sums);
     for (Index i = 0; i < rows; ++i) {
       const double visible_term = block.row(i).cast<double>().dot(b64.transpose());
-      sums[static_cast<std::size_t>(i)] = -beta * visible_term - sums[static_cast<std::size_t>(i)];
+      sums[static_cast<std::size_t>(i)] = -visible_term - sums[static_cast<std::size_t>(i)];
     }
   }
 }

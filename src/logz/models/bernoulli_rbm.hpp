@@ -6,8 +6,18 @@
 //   dF/dW = -v^T sigmoid(c + v W),   dF/db = -v,   dF/dc = -sigmoid(c + v W)
 //
 // Tensors: W [V, H] (L2 decay applies), b [V] visible bias, c [H] hidden bias.
-// `beta` (inverse temperature) scales the energy: p_beta(v, h) ~ exp(-beta E),
-// which tempering and annealing use; beta = 1 is the model itself.
+//
+// Annealing and tempering use the distributions on the geometric path from a
+// base-rate model (independent visible units with biases a, no weights) to
+// the RBM, at inverse temperature beta (Salakhutdinov & Murray 2008):
+//
+//   log p~_beta(v, h) = (1 - beta) a.v + beta (b.v + c.h + v^T W h)
+//   log p~_beta(v)    = (1 - beta) a.v + beta b.v + sum_j softplus(beta (c_j + (v W)_j))
+//
+// beta = 1 is the RBM itself; beta = 0 the base times 2^H. Without a base,
+// a = 0 (plain tempering: p ~ exp(-beta E)). Every conditional, sampler and
+// free energy takes such a PathPoint, so one code path serves training,
+// tempering and annealing.
 //
 // Batches are row-major [n, V] or [n, H]; every product goes through gemm().
 #pragma once
@@ -17,6 +27,17 @@
 #include "logz/models/energy_model.hpp"
 
 namespace logz {
+
+struct PathPoint {
+  PathPoint(float beta_ = 1.0f, const VectorF* base_visible_bias_ = nullptr)  // NOLINT: implicit
+      : beta(beta_), base_visible_bias(base_visible_bias_) {}
+  float beta;
+  const VectorF* base_visible_bias;  // a; null means a = 0
+};
+
+// The log-odds of each column's frequency of ones, smoothed by one pseudo-count
+// each way: log((n_1 + 1) / (n_0 + 1)). The base-rate model of a data set.
+VectorF visible_log_odds(ConstMatrixRef data);
 
 class BernoulliRbm final : public GibbsModel {
  public:
@@ -41,21 +62,23 @@ class BernoulliRbm final : public GibbsModel {
   void initialize(RandomStream& stream, double weight_stddev = 0.01,
                   std::optional<ConstMatrixRef> data = std::nullopt);
 
-  // out [n, H] = p(h = 1 | v) at inverse temperature beta.
-  void hidden_probability(ConstMatrixRef visible, MatrixRef out, float beta = 1.0f) const;
-  // out [n, V] = p(v = 1 | h).
-  void visible_probability(ConstMatrixRef hidden, MatrixRef out, float beta = 1.0f) const;
+  // out [n, H] = p(h = 1 | v) = sigmoid(beta (c + v W)).
+  void hidden_probability(ConstMatrixRef visible, MatrixRef out, PathPoint at = {}) const;
+  // out [n, V] = p(v = 1 | h) = sigmoid(beta (b + h W^T) + (1 - beta) a).
+  void visible_probability(ConstMatrixRef hidden, MatrixRef out, PathPoint at = {}) const;
   // Draws h ~ p(h | v), keeping the probabilities.
   void sample_hidden(ConstMatrixRef visible, MatrixRef probability, MatrixRef sample,
-                     RandomStream& stream, float beta = 1.0f) const;
+                     RandomStream& stream, PathPoint at = {}) const;
   void sample_visible(ConstMatrixRef hidden, MatrixRef probability, MatrixRef sample,
-                      RandomStream& stream, float beta = 1.0f) const;
+                      RandomStream& stream, PathPoint at = {}) const;
+  // The visible bias at a path point: beta b + (1 - beta) a.
+  VectorF visible_bias_at(PathPoint at) const;
 
   void free_energy(ConstMatrixRef visible, std::span<double> out) const override {
-    free_energy(visible, 1.0f, out);
+    free_energy(visible, PathPoint{}, out);
   }
-  // F_beta(v) = -beta b.v - sum_j softplus(beta (c_j + (v W)_j)).
-  void free_energy(ConstMatrixRef visible, float beta, std::span<double> out) const;
+  // F_beta(v) = -log p~_beta(v) as defined above.
+  void free_energy(ConstMatrixRef visible, PathPoint at, std::span<double> out) const;
 
   void add_free_energy_gradient(ConstMatrixRef visible, double scale,
                                 ParameterVector& gradient) const override;
