@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,5 +29,8 @@ struct LogZEstimate {
   double seconds = 0.0;
   std::vector<double> log_weights;
 };
+
+// Reports progress of a long estimate: `done` of `total` units of work.
+using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
 }  // namespace logz

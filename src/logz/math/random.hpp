@@ -99,6 +99,8 @@ enum class StreamId : std::uint64_t {
   binarization = 4,
   evaluation = 5,
   data_generation = 6,
+  annealing = 7,
+  bridge = 8,
 };
 
 inline RandomStream make_stream(std::uint64_t seed, StreamId id) {

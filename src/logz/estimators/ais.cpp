@@ -1,0 +1,96 @@
+#include "logz/estimators/ais.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "logz/error.hpp"
+#include "logz/estimators/beta_schedule.hpp"
+#include "logz/math/blas.hpp"
+#include "logz/math/kernels.hpp"
+#include "logz/math/log_space.hpp"
+
+namespace logz {
+
+double base_rate_log_z(const VectorF& base_visible_bias, Index n_hidden) {
+  double log_z = static_cast<double>(n_hidden) * std::numbers::ln2;
+  for (Index i = 0; i < base_visible_bias.size(); ++i) log_z += softplus(static_cast<double>(base_visible_bias(i)));
+  return log_z;
+}
+
+LogZEstimate summarize_log_weights(std::vector<double> log_weights, double log_z_base,
+                                   std::string method) {
+  LogZEstimate estimate;
+  estimate.method = std::move(method);
+  const double m = static_cast<double>(log_weights.size());
+  double max = -std::numeric_limits<double>::infinity();
+  for (double x : log_weights) max = std::fmax(max, x);
+  double sum = 0.0, squares = 0.0;
+  for (double x : log_weights) {
+    const double w = std::exp(x - max);
+    sum += w;
+    squares += w * w;
+  }
+  const double mean = sum / m;
+  const double variance = m > 1 ? std::fmax(0.0, (squares - m * mean * mean) / (m - 1)) : 0.0;
+  const double se = std::sqrt(variance / m);
+  estimate.log_z = log_z_base + max + std::log(mean);
+  estimate.std_error = se / mean;
+  estimate.lower = mean - 3 * se > 0 ? log_z_base + max + std::log(mean - 3 * se)
+                                     : -std::numeric_limits<double>::infinity();
+  estimate.upper = log_z_base + max + std::log(mean + 3 * se);
+  estimate.effective_sample_size = sum * sum / squares;
+  estimate.samples = log_weights.size();
+  estimate.log_weights = std::move(log_weights);
+  return estimate;
+}
+
+LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+                       const AisOptions& options) {
+  if (options.chains < 1) throw SettingError("--chains", "AIS needs at least one chain");
+  validate_schedule(options.betas, "--betas");
+  const auto start = std::chrono::steady_clock::now();
+  const Index m = options.chains, v_units = rbm.n_visible(), h_units = rbm.n_hidden();
+  const std::vector<double>& betas = options.betas;
+  const std::size_t steps = betas.size() - 1;
+  RandomStream stream = make_stream(options.seed, StreamId::annealing);
+
+  // v_0 ~ p_0: independent units with probabilities sigmoid(a).
+  MatrixF visible(m, v_units), hidden(m, h_units), activation(m, h_units), pre_visible(m, v_units);
+  MatrixF base_probability = base_visible_bias.transpose().replicate(m, 1);
+  affine_sigmoid(base_probability, 1.0f, VectorF::Zero(v_units));
+  sample_bernoulli(base_probability, visible, stream);
+
+  const VectorF bias_difference = rbm.b() - base_visible_bias;  // d log f / d beta, visible part
+  std::vector<double> log_w(static_cast<std::size_t>(m), 0.0);
+  std::vector<double> at_current(log_w.size()), at_previous(log_w.size());
+  for (std::size_t k = 1; k <= steps; ++k) {
+    const float current = static_cast<float>(betas[k]), previous = static_cast<float>(betas[k - 1]);
+    gemm(1.0f, visible, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
+    const VectorF hidden_bias = current * rbm.c();
+    affine_softplus_row_sums(activation, current, hidden_bias, at_current);
+    affine_softplus_row_sums(activation, previous, previous * rbm.c(), at_previous);
+    const VectorF visible_term = visible * bias_difference;
+    const double step = betas[k] - betas[k - 1];
+    for (Index i = 0; i < m; ++i) {
+      const auto r = static_cast<std::size_t>(i);
+      log_w[r] += step * static_cast<double>(visible_term(i)) + at_current[r] - at_previous[r];
+    }
+    if (k < steps) {  // v_k ~ T_k(v_{k-1}); the last state is not needed
+      affine_sigmoid_bernoulli(activation, current, hidden_bias, hidden, stream);
+      gemm(1.0f, hidden, Transpose::no, rbm.W(), Transpose::yes, 0.0f, pre_visible);
+      affine_sigmoid_bernoulli(pre_visible, current,
+                               rbm.visible_bias_at(PathPoint(current, &base_visible_bias)), visible,
+                               stream);
+    }
+    if (options.progress && (k % 64 == 0 || k == steps)) options.progress(k, steps);
+  }
+  LogZEstimate estimate =
+      summarize_log_weights(std::move(log_w), base_rate_log_z(base_visible_bias, h_units), "ais");
+  estimate.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return estimate;
+}
+
+}  // namespace logz

@@ -1,0 +1,50 @@
+// Annealed importance sampling (Neal 2001) for the Bernoulli RBM, as in
+// Salakhutdinov & Murray, "On the quantitative analysis of deep belief
+// networks", ICML 2008.
+//
+// Path: p_k(v) ~ f_k(v) = exp((1 - b_k) a.v + b_k b.v) prod_j (1 + exp(b_k (c_j + (v W)_j)))
+// from the base-rate model (b_0 = 0: independent visible units with biases a,
+// Z_0 = 2^H prod_i (1 + e^{a_i})) to the RBM (b_K = 1), hidden units summed
+// out analytically. Each of M independent chains starts with an exact draw
+// v_0 ~ p_0, then for k = 1..K
+//
+//   log w += log f_k(v_{k-1}) - log f_{k-1}(v_{k-1})
+//   v_k    ~ T_k(v_{k-1})       (one block-Gibbs sweep leaving p_k invariant)
+//
+// E[w] = Z_K / Z_0 exactly; log Z = log Z_0 + log mean w. By Jensen's
+// inequality E[log mean w] <= log(Z/Z_0): AIS errs low, more so with few
+// chains or a short schedule, and its standard error (delta method on the
+// weights) can miss a heavy right tail of weights that no chain has hit.
+//
+// Log-weights are accumulated in double; products go through gemm(); the
+// random draws of chain m depend only on (seed, m, step), not on threads.
+#pragma once
+
+#include <vector>
+
+#include "logz/estimators/log_z_estimate.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+
+namespace logz {
+
+struct AisOptions {
+  Index chains = 100;
+  std::vector<double> betas;  // the schedule, 0 ... 1 (beta_schedule.hpp)
+  std::uint64_t seed = 0;
+  ProgressCallback progress;  // over steps
+};
+
+// log Z_0 of the base-rate model with visible biases `base` and H hidden units.
+double base_rate_log_z(const VectorF& base_visible_bias, Index n_hidden);
+
+LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+                       const AisOptions& options);
+
+// The estimate from importance log-weights of Z / Z_0: log-mean-exp, the
+// delta-method standard error sd(w) / (sqrt(M) mean(w)), the interval
+// log(mean(w) -/+ 3 se(w)) (lower = -inf when mean - 3 se <= 0) and the
+// effective sample size (sum w)^2 / sum w^2.
+LogZEstimate summarize_log_weights(std::vector<double> log_weights, double log_z_base,
+                                   std::string method);
+
+}  // namespace logz

@@ -1,0 +1,83 @@
+#include "logz/estimators/raise.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "logz/estimators/beta_schedule.hpp"
+#include "logz/math/blas.hpp"
+#include "logz/math/kernels.hpp"
+#include "logz/math/log_space.hpp"
+
+namespace logz {
+namespace {
+
+// Rows per batch of reverse chains: bounds memory, keeps GEMMs large.
+constexpr Index kBlockRows = 1000;
+
+// acc_i += sign * log f_beta(x_i) (without the constant H log 2), given a = x W.
+void add_log_f(const BernoulliRbm& rbm, const VectorF& base, ConstMatrixRef x,
+               ConstMatrixRef activation, float beta, double sign, std::vector<double>& scratch,
+               std::vector<double>& acc) {
+  affine_softplus_row_sums(activation, beta, beta * rbm.c(), scratch);
+  const VectorF visible_term = x * rbm.visible_bias_at(PathPoint(beta, &base));
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    acc[i] += sign * (static_cast<double>(visible_term(static_cast<Index>(i))) + scratch[i]);
+  }
+}
+
+}  // namespace
+
+RaiseResult raise_log_likelihood(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+                                 ConstMatrixRef data, const AisOptions& options) {
+  validate_schedule(options.betas, "--betas");
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<double>& betas = options.betas;
+  const std::size_t steps = betas.size() - 1;
+  RandomStream stream = make_stream(options.seed, StreamId::annealing);
+  double base_log_normalizer = 0.0;
+  for (Index i = 0; i < base_visible_bias.size(); ++i) base_log_normalizer += softplus(static_cast<double>(base_visible_bias(i)));
+
+  RaiseResult result;
+  result.log_likelihoods.reserve(static_cast<std::size_t>(data.rows()));
+  const std::size_t total_work = steps * static_cast<std::size_t>((data.rows() + kBlockRows - 1) / kBlockRows);
+  std::size_t work_done = 0;
+  for (Index first = 0; first < data.rows(); first += kBlockRows) {
+    const Index n = std::min(kBlockRows, data.rows() - first);
+    MatrixF x = data.middleRows(first, n);
+    MatrixF activation(n, rbm.n_hidden()), hidden(n, rbm.n_hidden()), pre_visible(n, rbm.n_visible());
+    std::vector<double> acc(static_cast<std::size_t>(n), 0.0), scratch(acc.size());
+    gemm(1.0f, x, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
+    for (std::size_t k = steps; k >= 1; --k) {
+      const float beta = static_cast<float>(betas[k]);
+      add_log_f(rbm, base_visible_bias, x, activation, beta, +1.0, scratch, acc);  // f_k(x_k)
+      // x_{k-1} ~ T_k(. | x_k): one block-Gibbs sweep at beta_k.
+      affine_sigmoid_bernoulli(activation, beta, beta * rbm.c(), hidden, stream);
+      gemm(1.0f, hidden, Transpose::no, rbm.W(), Transpose::yes, 0.0f, pre_visible);
+      affine_sigmoid_bernoulli(pre_visible, beta, rbm.visible_bias_at(PathPoint(beta, &base_visible_bias)),
+                               x, stream);
+      gemm(1.0f, x, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
+      add_log_f(rbm, base_visible_bias, x, activation, beta, -1.0, scratch, acc);  // f_k(x_{k-1})
+      ++work_done;
+      if (options.progress && (work_done % 64 == 0 || work_done == total_work)) {
+        options.progress(work_done, total_work);
+      }
+    }
+    // log p_0(x_0) = a.x - sum_i softplus(a_i)
+    const VectorF base_term = x * base_visible_bias;
+    for (Index i = 0; i < n; ++i) {
+      result.log_likelihoods.push_back(acc[static_cast<std::size_t>(i)] +
+                                       static_cast<double>(base_term(i)) - base_log_normalizer);
+    }
+  }
+  const double count = static_cast<double>(result.log_likelihoods.size());
+  double sum = 0.0;
+  for (double x : result.log_likelihoods) sum += x;
+  result.average = sum / count;
+  double squares = 0.0;
+  for (double x : result.log_likelihoods) squares += (x - result.average) * (x - result.average);
+  result.std_error_of_mean = count > 1 ? std::sqrt(squares / (count - 1) / count) : 0.0;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace logz
