@@ -1,0 +1,181 @@
+#include "logz/estimators/bridge.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+
+#include "logz/error.hpp"
+#include "logz/estimators/ais.hpp"
+#include "logz/estimators/beta_schedule.hpp"
+#include "logz/math/kernels.hpp"
+#include "logz/math/log_space.hpp"
+#include "logz/sampling/gibbs.hpp"
+
+namespace logz {
+namespace {
+
+constexpr int kMaxIterations = 1000;
+constexpr double kTolerance = 1e-12;
+
+// Each group's first-order share of the error of log(mean x): with group
+// means m_g and overall mean M over G equal consecutive groups, (m_g - M) / (M G).
+std::vector<double> influences(const std::vector<double>& x, Index groups, double sign) {
+  const std::size_t per = x.size() / static_cast<std::size_t>(groups);
+  std::vector<double> means(static_cast<std::size_t>(groups), 0.0);
+  double mean = 0.0;
+  for (std::size_t g = 0; g < means.size(); ++g) {
+    for (std::size_t i = 0; i < per; ++i) means[g] += x[g * per + i];
+    means[g] /= static_cast<double>(per);
+    mean += means[g] / static_cast<double>(groups);
+  }
+  for (double& m : means) m = sign * (m - mean) / (mean * static_cast<double>(groups));
+  return means;
+}
+
+// sum of squares with the small-sample correction G / (G - 1).
+double corrected_squares(const std::vector<double>& influence) {
+  const double g = static_cast<double>(influence.size());
+  if (g < 2) return 0.0;
+  double squares = 0.0;
+  for (double x : influence) squares += x * x;
+  return squares * g / (g - 1);
+}
+
+// -F at a path point, i.e. log f_beta(v) (including the constant H log 2).
+std::vector<double> log_f(const BernoulliRbm& rbm, const MatrixF& v, PathPoint at) {
+  std::vector<double> out(static_cast<std::size_t>(v.rows()));
+  rbm.free_energy(v, at, out);
+  for (double& x : out) x = -x;
+  return out;
+}
+
+std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return d;
+}
+
+}  // namespace
+
+LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0,
+                                std::span<const double> lambda_1, Index chains_1) {
+  const double n0 = static_cast<double>(lambda_0.size()), n1 = static_cast<double>(lambda_1.size());
+  const double log_s0 = std::log(n0 / (n0 + n1)), log_s1 = std::log(n1 / (n0 + n1));
+  // Start from the importance-sampling estimate E_{p_0}[f_1 / f_0].
+  double rho = log_mean_exp(lambda_0);
+  if (!std::isfinite(rho)) rho = 0.0;
+  std::vector<double> numerator(lambda_0.size()), denominator(lambda_1.size());
+  LogRatioEstimate result;
+  for (result.iterations = 1; result.iterations <= kMaxIterations; ++result.iterations) {
+    for (std::size_t i = 0; i < lambda_0.size(); ++i) {
+      numerator[i] = lambda_0[i] - log_add_exp(log_s1 + lambda_0[i], log_s0 + rho);
+    }
+    for (std::size_t j = 0; j < lambda_1.size(); ++j) {
+      denominator[j] = -log_add_exp(log_s1 + lambda_1[j], log_s0 + rho);
+    }
+    const double next = log_mean_exp(numerator) - log_mean_exp(denominator);
+    const bool converged = std::fabs(next - rho) < kTolerance * (1.0 + std::fabs(rho));
+    rho = next;
+    if (converged) break;
+  }
+  // Delta method: a_i = l/(s_1 l + s_0 r) in [0, 1/s_1], r b_j = r/(s_1 l + s_0 r) in [0, 1/s_0].
+  // log r = log A - log B, so A's groups enter with +, B's with -.
+  std::vector<double> a(lambda_0.size()), rb(lambda_1.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = std::exp(lambda_0[i] - log_add_exp(log_s1 + lambda_0[i], log_s0 + rho));
+  }
+  for (std::size_t j = 0; j < rb.size(); ++j) {
+    rb[j] = std::exp(rho - log_add_exp(log_s1 + lambda_1[j], log_s0 + rho));
+  }
+  result.log_ratio = rho;
+  result.influence_0 = influences(a, chains_0, +1.0);
+  result.influence_1 = influences(rb, chains_1, -1.0);
+  result.std_error =
+      std::sqrt(corrected_squares(result.influence_0) + corrected_squares(result.influence_1));
+  return result;
+}
+
+void BridgeOptions::validate() const {
+  if (chains < 2) throw SettingError("--chains", "bridge sampling needs at least 2 chains");
+  if (burn_in < 0) throw SettingError("--burn-in", "must be >= 0");
+  if (thinning < 1) throw SettingError("--thinning", "must be >= 1");
+  if (samples_per_chain < 1) throw SettingError("--samples-per-chain", "must be >= 1");
+}
+
+LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+                          const std::vector<double>& betas, const BridgeOptions& options) {
+  options.validate();
+  validate_schedule(betas, "--betas");
+  const auto start = std::chrono::steady_clock::now();
+  RandomStream stream = make_stream(options.seed, StreamId::bridge);
+  const Index m = options.chains, s = options.samples_per_chain, v_units = rbm.n_visible();
+
+  // Level 0: exact samples of the base model; they also start the chains.
+  MatrixF base_probability = base_visible_bias.transpose().replicate(m * s, 1);
+  affine_sigmoid(base_probability, 1.0f, VectorF::Zero(v_units));
+  MatrixF samples(m * s, v_units);
+  sample_bernoulli(base_probability, samples, stream);
+  MatrixF chains(m, v_units);
+  for (Index c = 0; c < m; ++c) chains.row(c) = samples.row(c * s);
+
+  double log_ratio = 0.0;
+  std::vector<double> chain_influence(static_cast<std::size_t>(m), 0.0);
+  const std::size_t levels = betas.size();
+  std::vector<double> lambda_up;  // log f_{l+1} - log f_l at level l's samples
+  for (std::size_t l = 0; l < levels; ++l) {
+    const PathPoint here(static_cast<float>(betas[l]), &base_visible_bias);
+    if (l > 0) {
+      samples = collect_samples(rbm, here, chains, options.burn_in, options.thinning, s, stream);
+    }
+    const std::vector<double> log_f_here = log_f(rbm, samples, here);
+    if (l > 0) {
+      const PathPoint below(static_cast<float>(betas[l - 1]), &base_visible_bias);
+      const std::vector<double> lambda_down = difference(log_f_here, log_f(rbm, samples, below));
+      const LogRatioEstimate ratio = optimal_bridge(lambda_up, m, lambda_down, m);
+      log_ratio += ratio.log_ratio;
+      for (std::size_t c = 0; c < chain_influence.size(); ++c) {
+        chain_influence[c] += ratio.influence_0[c] + ratio.influence_1[c];
+      }
+    }
+    if (l + 1 < levels) {
+      const PathPoint above(static_cast<float>(betas[l + 1]), &base_visible_bias);
+      lambda_up = difference(log_f(rbm, samples, above), log_f_here);
+    }
+    if (options.progress) options.progress(l + 1, levels);
+  }
+  LogZEstimate estimate;
+  estimate.method = "bridge";
+  estimate.log_z = base_rate_log_z(base_visible_bias, rbm.n_hidden()) + log_ratio;
+  estimate.std_error = std::sqrt(corrected_squares(chain_influence));
+  estimate.lower = estimate.log_z - 3 * estimate.std_error;
+  estimate.upper = estimate.log_z + 3 * estimate.std_error;
+  estimate.samples = static_cast<std::uint64_t>(m * s) * levels;
+  estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return estimate;
+}
+
+LogRatioEstimate bridge_log_ratio(const BernoulliRbm& from, const BernoulliRbm& to,
+                                  const BridgeOptions& options) {
+  options.validate();
+  if (from.n_visible() != to.n_visible()) {
+    throw Error(fmt::format("bridge: the models have {} and {} visible units", from.n_visible(),
+                            to.n_visible()));
+  }
+  RandomStream stream = make_stream(options.seed, StreamId::bridge);
+  const auto draw = [&](const BernoulliRbm& rbm) {
+    MatrixF probability = rbm.b().transpose().replicate(options.chains, 1);
+    affine_sigmoid(probability, 1.0f, VectorF::Zero(rbm.n_visible()));
+    MatrixF chains(options.chains, rbm.n_visible());
+    sample_bernoulli(probability, chains, stream);
+    return collect_samples(rbm, PathPoint{}, chains, options.burn_in, options.thinning,
+                           options.samples_per_chain, stream);
+  };
+  const MatrixF from_samples = draw(from), to_samples = draw(to);
+  const auto lambda = [&](const MatrixF& x) {
+    return difference(log_f(to, x, PathPoint{}), log_f(from, x, PathPoint{}));
+  };
+  return optimal_bridge(lambda(from_samples), options.chains, lambda(to_samples), options.chains);
+}
+
+}  // namespace logz

@@ -1,0 +1,71 @@
+// Bridge sampling: the ratio Z_1 / Z_0 of two distributions known up to their
+// normalizers, from samples of each (Bennett 1976, "acceptance ratio"; Meng &
+// Wong 1996, the iterative optimal bridge).
+//
+// With l(x) = f_1(x) / f_0(x), n_0 samples of p_0, n_1 of p_1, s_i = n_i / n:
+//
+//   r <- mean_{x ~ p_0}[ l / (s_1 l + s_0 r) ] / mean_{x ~ p_1}[ 1 / (s_1 l + s_0 r) ]
+//
+// iterated to its fixed point, all in log space. The standard error follows
+// from the delta method on the two means, var(log r) = var(A)/A^2 + var(B)/B^2,
+// with chains (not samples) as the independent units: samples of one Markov
+// chain are correlated, chains are not. Each chain's share of the error of
+// log r (its "influence") is kept, so errors can be combined across bridges.
+//
+// Bridge sampling needs the two distributions to overlap; between a base-rate
+// model and a sharp RBM they do not, so log Z is the sum of the log ratios
+// along a ladder of tempered distributions (the AIS path), each bridged to the
+// next. One set of chains climbs the ladder (burn-in at every level), so the
+// ratios are correlated; the standard error of the sum adds each chain's
+// influences over all levels before squaring. The estimate assumes the
+// samples at each level are in equilibrium: too short a burn-in biases it
+// (low, as the chains lag behind the sharper distributions), which its error
+// bar does not show; lengthen --burn-in until the estimate stops moving.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "logz/estimators/log_z_estimate.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+
+namespace logz {
+
+struct LogRatioEstimate {
+  double log_ratio = 0.0;
+  double std_error = 0.0;
+  int iterations = 0;
+  // Per chain of each sample set: its first-order contribution to the error
+  // of log_ratio (they sum to ~0; std_error^2 ~ sum of squares, corrected).
+  std::vector<double> influence_0, influence_1;
+};
+
+// lambda_0[i] = log f_1(x_i) - log f_0(x_i) at samples of p_0, in `chains_0`
+// equal consecutive groups (one per chain); lambda_1 likewise at samples of p_1.
+LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0,
+                                std::span<const double> lambda_1, Index chains_1);
+
+struct BridgeOptions {
+  Index chains = 100;
+  int burn_in = 100;             // sweeps before the first sample at each level
+  int thinning = 5;              // sweeps between samples
+  Index samples_per_chain = 10;
+  std::uint64_t seed = 0;
+  ProgressCallback progress;     // over levels
+
+  void validate() const;  // SettingError naming --chains, --burn-in, ...
+};
+
+// log Z of the RBM by bridges between consecutive distributions of the path
+// p_beta (bernoulli_rbm.hpp) at `betas` (0 ... 1), starting from the
+// base-rate model (exact samples) with visible biases `base`.
+LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+                          const std::vector<double>& betas, const BridgeOptions& options);
+
+// log Z_to - log Z_from for two RBMs on the same visible units (consecutive
+// checkpoints of a run, say), from Gibbs chains of each started at samples of
+// its own visible biases.
+LogRatioEstimate bridge_log_ratio(const BernoulliRbm& from, const BernoulliRbm& to,
+                                  const BridgeOptions& options);
+
+}  // namespace logz
