@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -11,7 +12,7 @@
 namespace logz::cli {
 
 void DataFlags::add_to(CLI::App& command) {
-  command.add_option("--data", source,
+  source_option = command.add_option("--data", source,
                      "Data set: mnist10k (bundled), fashion-mnist (Debian package "
                      "dataset-fashion-mnist) or a path to an IDX, CSV or NPY file (.gz allowed)")
       ->capture_default_str();
@@ -43,24 +44,6 @@ DataOptions DataFlags::options() const {
   return options;
 }
 
-void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag) {
-  command.add_option(method_flag, method,
-                     "exact: sum over every state of the smaller layer (RBMs with up to "
-                     "--max-exact-bits units in it)")
-      ->check(CLI::IsMember({"exact"}))
-      ->capture_default_str();
-  command.add_option("--max-exact-bits", max_exact_bits,
-                     "Refuse exact enumeration of more than 2^N states")
-      ->check(CLI::Range(1, 40))
-      ->capture_default_str();
-}
-
-LogZEstimate EstimatorFlags::estimate(const EnergyModel& model) const {
-  ExactOptions options;
-  options.max_bits = max_exact_bits;
-  return exact_log_z(model, options);
-}
-
 void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string& data_name,
                 const std::string& split) {
   if (data.cols() != model.n_visible()) {
@@ -90,8 +73,9 @@ nlohmann::json to_json(const LogZEstimate& estimate) {
   j["method"] = estimate.method;
   j["log_z"] = estimate.log_z;
   j["std_error"] = estimate.std_error;
-  j["lower"] = estimate.lower;
-  j["upper"] = estimate.upper;
+  // -inf (an interval reaching zero weight) has no JSON spelling: null.
+  j["lower"] = std::isfinite(estimate.lower) ? nlohmann::json(estimate.lower) : nlohmann::json(nullptr);
+  j["upper"] = std::isfinite(estimate.upper) ? nlohmann::json(estimate.upper) : nlohmann::json(nullptr);
   j["effective_sample_size"] = estimate.effective_sample_size
                                    ? nlohmann::json(*estimate.effective_sample_size)
                                    : nlohmann::json(nullptr);

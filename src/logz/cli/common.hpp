@@ -9,7 +9,6 @@
 
 #include "logz/data/dataset.hpp"
 #include "logz/estimators/log_likelihood.hpp"
-#include "logz/estimators/exact.hpp"
 #include "logz/estimators/log_z_estimate.hpp"
 #include "logz/models/energy_model.hpp"
 
@@ -24,18 +23,11 @@ struct DataFlags {
   double threshold = 0.5;
   std::uint64_t binarize_seed = 0;
 
+  CLI::Option* source_option = nullptr;  // to tell a given --data from the default
+
   void add_to(CLI::App& command);
   DataOptions options() const;
-};
-
-// How log Z is obtained: --method (estimate) or --logz-method (eval), with
-// the settings of each estimator. Shared so that both commands offer the same.
-struct EstimatorFlags {
-  std::string method = "exact";
-  int max_exact_bits = ExactOptions{}.max_bits;
-
-  void add_to(CLI::App& command, const std::string& method_flag);
-  LogZEstimate estimate(const EnergyModel& model) const;
+  bool given() const { return source_option != nullptr && source_option->count() > 0; }
 };
 
 // Loads the data set and checks it against the model: the same number of

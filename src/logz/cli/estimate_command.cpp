@@ -1,8 +1,13 @@
+#include <cmath>
 #include <fmt/format.h>
+#include <fstream>
+#include <limits>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
-#include "logz/estimators/exact.hpp"
+#include "logz/cli/estimator_flags.hpp"
+#include "logz/error.hpp"
+#include "logz/io/file.hpp"
 #include "logz/models/model_file.hpp"
 
 namespace logz::cli {
@@ -11,21 +16,138 @@ namespace {
 struct EstimateFlags {
   std::string model_path;
   EstimatorFlags estimator;
+  DataFlags data;
+  std::string reference;
+  double reference_log_z = std::numeric_limits<double>::quiet_NaN();
+  std::string log_weights_path;
   bool json = false;
 };
 
+// The data whose marginals make the base-rate model: --data, else the data
+// set named in the model file (as it was binarized for training), else none.
+std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& loaded) {
+  if (flags.estimator.method == "exact" || flags.estimator.base == "model") return std::nullopt;
+  if (flags.data.given()) return load_data_for(flags.data, *loaded.model);
+  const auto data = loaded.metadata.find("data");
+  if (data == loaded.metadata.end()) {
+    fmt::print(stderr, "note: {} names no training data and --data was not given; the annealing "
+                       "base is the model's own visible biases (--base model)\n", flags.model_path);
+    return std::nullopt;
+  }
+  DataFlags from_file = flags.data;
+  from_file.source = data->second;
+  const auto get = [&](const char* key) {
+    const auto it = loaded.metadata.find(key);
+    return it == loaded.metadata.end() ? std::string() : it->second;
+  };
+  if (!get("binarize").empty()) from_file.binarize = get("binarize");
+  if (!get("threshold").empty()) from_file.threshold = std::stod(get("threshold"));
+  if (!get("binarize_seed").empty()) from_file.binarize_seed = std::stoull(get("binarize_seed"));
+  return load_data_for(from_file, *loaded.model);
+}
+
+void write_log_weights(const std::string& path, const std::vector<double>& log_weights) {
+  std::string text = "# AIS log importance weights, one per chain\n";
+  for (double w : log_weights) text += fmt::format("{:.17g}\n", w);
+  write_file_atomic(path, text);
+}
+
+void run_reference_bridge(const EstimateFlags& flags, const LoadedModel& loaded, ProgressBar& bar) {
+  const BernoulliRbm& model = enumerable_rbm(*loaded.model, "--method");
+  const auto reference = load_model_as<BernoulliRbm>(flags.reference, "bernoulli_rbm");
+  const auto start = std::chrono::steady_clock::now();
+  const LogRatioEstimate ratio = bridge_log_ratio(*reference, model, flags.estimator.bridge_options(bar));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  bar.clear();
+  double reference_log_z = flags.reference_log_z;
+  std::string reference_source = "--reference-log-z";
+  if (std::isnan(reference_log_z) && plan_enumeration(*reference).bits <= flags.estimator.max_exact_bits) {
+    reference_log_z = exact_log_z(*reference).log_z;
+    reference_source = "exact";
+  }
+  const bool known = !std::isnan(reference_log_z);
+  if (flags.json) {
+    print_json({{"method", "bridge"},
+                {"model", flags.model_path},
+                {"reference", flags.reference},
+                {"log_ratio", ratio.log_ratio},
+                {"std_error", ratio.std_error},
+                {"reference_log_z", known ? nlohmann::json(reference_log_z) : nlohmann::json(nullptr)},
+                {"log_z", known ? nlohmann::json(reference_log_z + ratio.log_ratio) : nlohmann::json(nullptr)},
+                {"lower", known ? nlohmann::json(reference_log_z + ratio.log_ratio - 3 * ratio.std_error) : nlohmann::json(nullptr)},
+                {"upper", known ? nlohmann::json(reference_log_z + ratio.log_ratio + 3 * ratio.std_error) : nlohmann::json(nullptr)},
+                {"effective_sample_size", nullptr},
+                {"chains", flags.estimator.chains},
+                {"seconds", seconds}});
+    return;
+  }
+  fmt::print("log Z({}) - log Z({}) = {:.6f} +/- {:.6f}  (bridge, {} chains each, {:.2f} s)\n",
+             flags.model_path, flags.reference, ratio.log_ratio, ratio.std_error,
+             flags.estimator.chains, seconds);
+  if (known) {
+    fmt::print("log Z = {:.6f} +/- {:.6f}  (reference log Z {:.6f}, {})\n",
+               reference_log_z + ratio.log_ratio, ratio.std_error, reference_log_z, reference_source);
+  }
+}
+
 void run(const EstimateFlags& flags) {
   const LoadedModel loaded = load_model(flags.model_path);
-  const LogZEstimate estimate = flags.estimator.estimate(*loaded.model);
+  ProgressBar bar(parse_progress_mode(flags.estimator.progress));
+  if (!flags.reference.empty()) {
+    if (flags.estimator.method != "bridge") {
+      throw SettingError("--reference", "compares two models by bridge sampling: add --method bridge");
+    }
+    run_reference_bridge(flags, loaded, bar);
+    return;
+  }
+  if (!flags.log_weights_path.empty() && flags.estimator.method != "ais") {
+    throw SettingError("--log-weights", "only AIS has per-chain log-weights (--method ais)");
+  }
+  const std::optional<Dataset> data = base_data(flags, loaded);
+  VectorF base;
+  if (flags.estimator.method != "exact") {
+    base = annealing_base(flags.estimator, enumerable_rbm(*loaded.model, "--method"),
+                          data ? &*data : nullptr);
+  }
+  const LogZEstimate estimate = flags.estimator.estimate(*loaded.model, base, data ? &*data : nullptr, bar);
+  bar.clear();
+  if (!flags.log_weights_path.empty()) write_log_weights(flags.log_weights_path, estimate.log_weights);
+  const std::string base_name =
+      flags.estimator.method == "exact" ? "" : (data ? "data " + data->name : std::string("model biases"));
   if (flags.json) {
     nlohmann::json j = to_json(estimate);
     j["model"] = flags.model_path;
     j["kind"] = loaded.model->kind();
+    if (estimate.method != "exact") {
+      j["chains"] = flags.estimator.chains;
+      j["betas"] = flags.estimator.schedule_betas().size();
+      j["base"] = base_name;
+      j["seed"] = flags.estimator.seed;
+    }
+    if (!flags.log_weights_path.empty()) {
+      j["log_weights"] = estimate.log_weights;
+      j["log_weights_file"] = flags.log_weights_path;
+    }
     print_json(j);
-  } else {
+    return;
+  }
+  if (estimate.method == "exact") {
     fmt::print("log Z = {:.6f}  (exact: {} states summed, {:.2f} s)\n", estimate.log_z,
                estimate.samples, estimate.seconds);
+    return;
   }
+  const std::size_t steps = flags.estimator.schedule_betas().size() - 1;
+  fmt::print("log Z = {:.6f} +/- {:.6f}  ({}: {} chains, {} {}, base {}, {:.2f} s)\n",
+             estimate.log_z, estimate.std_error, estimate.method, flags.estimator.chains, steps,
+             estimate.method == "ais" ? "steps" : "bridges", base_name, estimate.seconds);
+  fmt::print("  interval (3 standard errors): [{}, {:.6f}]", 
+             std::isfinite(estimate.lower) ? fmt::format("{:.6f}", estimate.lower) : "-inf",
+             estimate.upper);
+  if (estimate.effective_sample_size) {
+    fmt::print("; effective sample size {:.1f} of {}", *estimate.effective_sample_size,
+               estimate.samples);
+  }
+  fmt::print("\n");
 }
 
 }  // namespace
@@ -35,10 +157,21 @@ Command add_estimate_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "estimate", "Estimate log Z of a saved model, with its error bar");
   command->add_option("model", flags->model_path, "Model file (.safetensors)")->required();
-  flags->estimator.add_to(*command, "--method");
+  flags->estimator.add_to(*command, "--method", {"exact", "ais", "bridge"});
+  flags->data.add_to(*command);
+  command->add_option("--reference", flags->reference,
+                      "With --method bridge: a second model (an earlier checkpoint, say); "
+                      "estimates log Z(MODEL) - log Z(REFERENCE)");
+  command->add_option("--reference-log-z", flags->reference_log_z,
+                      "log Z of the reference, if known (else exact when enumerable)");
+  command->add_option("--log-weights", flags->log_weights_path,
+                      "Write AIS's per-chain log-weights to this file (and into --json)");
   command->add_flag("--json", flags->json,
                     "Print one JSON object: log_z, std_error, lower, upper, "
-                    "effective_sample_size, method, samples, seconds");
+                    "effective_sample_size, method, chains, samples, seconds, ...");
+  command->footer(
+      "The base-rate model of AIS and bridge sampling is fitted to --data, or to the data set "
+      "named in the model file when --data is not given.");
   return {command, [flags] { run(*flags); }};
 }
 

@@ -1,9 +1,11 @@
+#include <cmath>
 #include <fmt/format.h>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
-#include "logz/estimators/exact.hpp"
+#include "logz/cli/estimator_flags.hpp"
 #include "logz/estimators/log_likelihood.hpp"
+#include "logz/estimators/raise.hpp"
 #include "logz/models/model_file.hpp"
 
 namespace logz::cli {
@@ -17,24 +19,74 @@ struct EvalFlags {
   bool json = false;
 };
 
+MatrixF split_of(const Dataset& dataset, const std::string& split) {
+  if (split == "test") return dataset.test;
+  if (split == "train") return dataset.train;
+  MatrixF all(dataset.train.rows() + dataset.test.rows(), dataset.train.cols());
+  all << dataset.train, dataset.test;
+  return all;
+}
+
+std::string interval_text(double lower, double upper) {
+  const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{:.4f}", x) : fmt::format("{}", x); };
+  return "[" + number(lower) + ", " + number(upper) + "]";
+}
+
+void run_raise(const EvalFlags& flags, const BernoulliRbm& rbm, const VectorF& base,
+               const MatrixF& data, const std::string& data_name, ProgressBar& bar) {
+  const AisOptions options = flags.estimator.ais_options(bar);
+  const RaiseResult r = raise_log_likelihood(rbm, base, data, options);
+  bar.clear();
+  if (flags.json) {
+    print_json({{"avg_log_likelihood", r.average},
+                {"std_error", r.std_error_of_mean},
+                {"std_error_of_mean", r.std_error_of_mean},
+                {"lower", r.average - 3 * r.std_error_of_mean},
+                {"upper", r.average + 3 * r.std_error_of_mean},
+                {"examples", data.rows()},
+                {"log_z", nullptr},
+                {"bound", "stochastic lower bound (RAISE)"},
+                {"betas", options.betas.size()},
+                {"seconds", r.seconds},
+                {"model", flags.model_path},
+                {"data", data_name},
+                {"split", flags.split},
+                {"logz_method", "raise"}});
+    return;
+  }
+  fmt::print("data {} ({} split, {} examples)\n", data_name, flags.split, data.rows());
+  fmt::print("average log-likelihood >= {:.4f} nats per example  (RAISE, {} steps, {:.1f} s)\n",
+             r.average, options.betas.size() - 1, r.seconds);
+  fmt::print("  a stochastic lower bound: each example's estimate is unbiased for the annealing\n"
+             "  model, whose log is low in expectation; +/- {:.4f} is its standard error over "
+             "examples\n", r.std_error_of_mean);
+}
+
 void run(const EvalFlags& flags) {
   const LoadedModel loaded = load_model(flags.model_path);
   const EnergyModel& model = *loaded.model;
   const Dataset dataset = load_data_for(flags.data, model);
-  MatrixF data;
-  if (flags.split == "test") {
-    data = dataset.test;
-  } else if (flags.split == "train") {
-    data = dataset.train;
-  } else {
-    data.resize(dataset.train.rows() + dataset.test.rows(), dataset.train.cols());
-    data << dataset.train, dataset.test;
-  }
+  const MatrixF data = split_of(dataset, flags.split);
   if (data.rows() == 0) throw SettingError("--split", "the " + flags.split + " split is empty");
-  const LogZEstimate log_z = flags.estimator.estimate(model);
+  ProgressBar bar(parse_progress_mode(flags.estimator.progress));
+  VectorF base;
+  if (flags.estimator.method != "exact") {
+    base = annealing_base(flags.estimator, enumerable_rbm(model, "--logz-method"), &dataset);
+  }
+  if (flags.estimator.method == "raise") {
+    run_raise(flags, enumerable_rbm(model, "--logz-method"), base, data, dataset.name, bar);
+    return;
+  }
+  const LogZEstimate log_z = flags.estimator.estimate(model, base, &dataset, bar);
+  bar.clear();
   const LogLikelihood result = average_log_likelihood(model, data, log_z);
+  // log p = mean(-F) - log Z: log Z's interval maps onto the average, reversed.
+  const double lower = result.average - (log_z.upper - log_z.log_z);
+  const double upper = result.average + (log_z.log_z - log_z.lower);
   if (flags.json) {
     nlohmann::json j = to_json(result);
+    j["lower"] = std::isfinite(lower) ? nlohmann::json(lower) : nlohmann::json(nullptr);
+    j["upper"] = std::isfinite(upper) ? nlohmann::json(upper) : nlohmann::json(nullptr);
     j["model"] = flags.model_path;
     j["data"] = dataset.name;
     j["split"] = flags.split;
@@ -43,11 +95,24 @@ void run(const EvalFlags& flags) {
     return;
   }
   fmt::print("data {} ({} split, {} examples)\n", dataset.name, flags.split, result.examples);
-  fmt::print("log Z = {:.6f}  ({}, {} states summed, {:.2f} s)\n", log_z.log_z, log_z.method,
-             log_z.samples, log_z.seconds);
+  if (log_z.method == "exact") {
+    fmt::print("log Z = {:.6f}  (exact, {} states summed, {:.2f} s)\n", log_z.log_z, log_z.samples,
+               log_z.seconds);
+  } else {
+    fmt::print("log Z = {:.6f} +/- {:.6f}  ({}, {:.2f} s)\n", log_z.log_z, log_z.std_error,
+               log_z.method, log_z.seconds);
+  }
   fmt::print("average log-likelihood = {:.4f} nats per example\n", result.average);
-  fmt::print("  error bar from log Z: +/- {:.4f} ({})\n", result.log_z_std_error,
-             log_z.std_error == 0.0 ? "exact" : "1 standard error");
+  if (log_z.method == "exact") {
+    fmt::print("  error bar from log Z: +/- 0 (exact)\n");
+  } else {
+    fmt::print("  error bar from log Z: +/- {:.4f} (the average is mean(-F) - log Z, so it moves\n"
+               "  exactly as log Z does); 3-standard-error interval {}\n",
+               result.log_z_std_error, interval_text(lower, upper));
+    if (log_z.method == "ais") {
+      fmt::print("  AIS errs low on log Z, so this average errs high; compare --logz-method raise\n");
+    }
+  }
   fmt::print("  standard error of the mean over these examples: +/- {:.4f}\n",
              result.std_error_of_mean);
 }
@@ -63,10 +128,10 @@ Command add_eval_command(CLI::App& app) {
   command->add_option("--split", flags->split, "Which examples: test, train or all")
       ->check(CLI::IsMember({"test", "train", "all"}))
       ->capture_default_str();
-  flags->estimator.add_to(*command, "--logz-method");
+  flags->estimator.add_to(*command, "--logz-method", {"exact", "ais", "bridge", "raise"});
   command->add_flag("--json", flags->json,
-                    "Print one JSON object: avg_log_likelihood, std_error, std_error_of_mean, "
-                    "log_z, examples, ...");
+                    "Print one JSON object: avg_log_likelihood, std_error, lower, upper, "
+                    "std_error_of_mean, log_z, examples, ...");
   return {command, [flags] { run(*flags); }};
 }
 

@@ -62,23 +62,16 @@ LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias
   affine_sigmoid(base_probability, 1.0f, VectorF::Zero(v_units));
   sample_bernoulli(base_probability, visible, stream);
 
-  const VectorF bias_difference = rbm.b() - base_visible_bias;  // d log f / d beta, visible part
   std::vector<double> log_w(static_cast<std::size_t>(m), 0.0);
   std::vector<double> at_current(log_w.size()), at_previous(log_w.size());
   for (std::size_t k = 1; k <= steps; ++k) {
     const float current = static_cast<float>(betas[k]), previous = static_cast<float>(betas[k - 1]);
     gemm(1.0f, visible, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
-    const VectorF hidden_bias = current * rbm.c();
-    affine_softplus_row_sums(activation, current, hidden_bias, at_current);
-    affine_softplus_row_sums(activation, previous, previous * rbm.c(), at_previous);
-    const VectorF visible_term = visible * bias_difference;
-    const double step = betas[k] - betas[k - 1];
-    for (Index i = 0; i < m; ++i) {
-      const auto r = static_cast<std::size_t>(i);
-      log_w[r] += step * static_cast<double>(visible_term(i)) + at_current[r] - at_previous[r];
-    }
+    rbm.log_unnormalized(visible, activation, PathPoint(current, &base_visible_bias), at_current);
+    rbm.log_unnormalized(visible, activation, PathPoint(previous, &base_visible_bias), at_previous);
+    for (std::size_t r = 0; r < log_w.size(); ++r) log_w[r] += at_current[r] - at_previous[r];
     if (k < steps) {  // v_k ~ T_k(v_{k-1}); the last state is not needed
-      affine_sigmoid_bernoulli(activation, current, hidden_bias, hidden, stream);
+      affine_sigmoid_bernoulli(activation, current, current * rbm.c(), hidden, stream);
       gemm(1.0f, hidden, Transpose::no, rbm.W(), Transpose::yes, 0.0f, pre_visible);
       affine_sigmoid_bernoulli(pre_visible, current,
                                rbm.visible_bias_at(PathPoint(current, &base_visible_bias)), visible,

@@ -8,15 +8,19 @@
 #include "logz/error.hpp"
 #include "logz/estimators/ais.hpp"
 #include "logz/estimators/beta_schedule.hpp"
+#include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
 #include "logz/math/log_space.hpp"
 #include "logz/sampling/gibbs.hpp"
+#include "logz/sampling/tempering_ladder.hpp"
 
 namespace logz {
 namespace {
 
 constexpr int kMaxIterations = 1000;
 constexpr double kTolerance = 1e-12;
+// Gibbs sweeps per level of the annealing pass that starts the ladder.
+constexpr int kAnnealingSweeps = 10;
 
 // Each group's first-order share of the error of log(mean x): with group
 // means m_g and overall mean M over G equal consecutive groups, (m_g - M) / (M G).
@@ -109,45 +113,71 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
   validate_schedule(betas, "--betas");
   const auto start = std::chrono::steady_clock::now();
   RandomStream stream = make_stream(options.seed, StreamId::bridge);
-  const Index m = options.chains, s = options.samples_per_chain, v_units = rbm.n_visible();
-
-  // Level 0: exact samples of the base model; they also start the chains.
-  MatrixF base_probability = base_visible_bias.transpose().replicate(m * s, 1);
-  affine_sigmoid(base_probability, 1.0f, VectorF::Zero(v_units));
-  MatrixF samples(m * s, v_units);
-  sample_bernoulli(base_probability, samples, stream);
-  MatrixF chains(m, v_units);
-  for (Index c = 0; c < m; ++c) chains.row(c) = samples.row(c * s);
-
-  double log_ratio = 0.0;
-  std::vector<double> chain_influence(static_cast<std::size_t>(m), 0.0);
+  const Index m = options.chains, s = options.samples_per_chain;
   const std::size_t levels = betas.size();
-  std::vector<double> lambda_up;  // log f_{l+1} - log f_l at level l's samples
-  for (std::size_t l = 0; l < levels; ++l) {
-    const PathPoint here(static_cast<float>(betas[l]), &base_visible_bias);
-    if (l > 0) {
-      samples = collect_samples(rbm, here, chains, options.burn_in, options.thinning, s, stream);
-    }
-    const std::vector<double> log_f_here = log_f(rbm, samples, here);
-    if (l > 0) {
-      const PathPoint below(static_cast<float>(betas[l - 1]), &base_visible_bias);
-      const std::vector<double> lambda_down = difference(log_f_here, log_f(rbm, samples, below));
-      const LogRatioEstimate ratio = optimal_bridge(lambda_up, m, lambda_down, m);
-      log_ratio += ratio.log_ratio;
-      for (std::size_t c = 0; c < chain_influence.size(); ++c) {
-        chain_influence[c] += ratio.influence_0[c] + ratio.influence_1[c];
+
+  // Parallel tempering over the whole ladder keeps every level in equilibrium
+  // (mode proportions included), which bridge sampling assumes.
+  RbmTemperingLadder ladder(rbm, &base_visible_bias, betas, m, stream);
+  const std::size_t total_sweeps = static_cast<std::size_t>(options.burn_in + s * options.thinning);
+  std::size_t done = 0;
+  const auto sweep = [&] {
+    ladder.sweep(stream);
+    if (options.progress) options.progress(++done, total_sweeps);
+  };
+  if (options.start != nullptr && options.start->rows() > 0) {
+    ladder.anneal_down(*options.start, kAnnealingSweeps, stream);
+  } else {
+    ladder.anneal(kAnnealingSweeps, stream);
+  }
+  for (int i = 0; i < options.burn_in; ++i) sweep();
+
+  // lambda_up[l]: log f_{l+1} - log f_l at level l's samples; lambda_down[l]:
+  // log f_l - log f_{l-1} at level l's samples; replica r's samples at r*s ...
+  std::vector<std::vector<double>> lambda_up(levels), lambda_down(levels);
+  MatrixF activation(m, rbm.n_hidden());
+  for (auto& x : lambda_up) x.resize(static_cast<std::size_t>(m * s));
+  for (auto& x : lambda_down) x.resize(static_cast<std::size_t>(m * s));
+  for (Index k = 0; k < s; ++k) {
+    for (int i = 0; i < options.thinning; ++i) sweep();
+    for (std::size_t l = 0; l < levels; ++l) {
+      const MatrixF& x = ladder.states(l);
+      gemm(1.0f, x, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
+      const auto log_f_at = [&](std::size_t level) {
+        std::vector<double> out(static_cast<std::size_t>(m));
+        rbm.log_unnormalized(x, activation, ladder.point(level), out);
+        return out;
+      };
+      const std::vector<double> here = log_f_at(l);
+      for (Index r = 0; r < m; ++r) {
+        const auto i = static_cast<std::size_t>(r * s + k);
+        if (l + 1 < levels) lambda_up[l][i] = -here[static_cast<std::size_t>(r)];
+        if (l > 0) lambda_down[l][i] = here[static_cast<std::size_t>(r)];
+      }
+      if (l + 1 < levels) {
+        const std::vector<double> up = log_f_at(l + 1);
+        for (Index r = 0; r < m; ++r) lambda_up[l][static_cast<std::size_t>(r * s + k)] += up[static_cast<std::size_t>(r)];
+      }
+      if (l > 0) {
+        const std::vector<double> down = log_f_at(l - 1);
+        for (Index r = 0; r < m; ++r) lambda_down[l][static_cast<std::size_t>(r * s + k)] -= down[static_cast<std::size_t>(r)];
       }
     }
-    if (l + 1 < levels) {
-      const PathPoint above(static_cast<float>(betas[l + 1]), &base_visible_bias);
-      lambda_up = difference(log_f(rbm, samples, above), log_f_here);
+  }
+
+  double log_ratio = 0.0;
+  std::vector<double> replica_influence(static_cast<std::size_t>(m), 0.0);
+  for (std::size_t l = 0; l + 1 < levels; ++l) {
+    const LogRatioEstimate ratio = optimal_bridge(lambda_up[l], m, lambda_down[l + 1], m);
+    log_ratio += ratio.log_ratio;
+    for (std::size_t r = 0; r < replica_influence.size(); ++r) {
+      replica_influence[r] += ratio.influence_0[r] + ratio.influence_1[r];
     }
-    if (options.progress) options.progress(l + 1, levels);
   }
   LogZEstimate estimate;
   estimate.method = "bridge";
   estimate.log_z = base_rate_log_z(base_visible_bias, rbm.n_hidden()) + log_ratio;
-  estimate.std_error = std::sqrt(corrected_squares(chain_influence));
+  estimate.std_error = std::sqrt(corrected_squares(replica_influence));
   estimate.lower = estimate.log_z - 3 * estimate.std_error;
   estimate.upper = estimate.log_z + 3 * estimate.std_error;
   estimate.samples = static_cast<std::uint64_t>(m * s) * levels;

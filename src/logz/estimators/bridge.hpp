@@ -51,7 +51,11 @@ struct BridgeOptions {
   int thinning = 5;              // sweeps between samples
   Index samples_per_chain = 10;
   std::uint64_t seed = 0;
-  ProgressCallback progress;     // over levels
+  ProgressCallback progress;     // over sweeps
+  // Where the chains at beta = 1 start (the training data, for a model fitted
+  // to it); the levels below are filled by annealing down from there. Without
+  // it, chains anneal up from the base model.
+  const MatrixF* start = nullptr;
 
   void validate() const;  // SettingError naming --chains, --burn-in, ...
 };

@@ -14,15 +14,12 @@ namespace {
 // Rows per batch of reverse chains: bounds memory, keeps GEMMs large.
 constexpr Index kBlockRows = 1000;
 
-// acc_i += sign * log f_beta(x_i) (without the constant H log 2), given a = x W.
+// acc_i += sign * log f_beta(x_i), given a = x W.
 void add_log_f(const BernoulliRbm& rbm, const VectorF& base, ConstMatrixRef x,
                ConstMatrixRef activation, float beta, double sign, std::vector<double>& scratch,
                std::vector<double>& acc) {
-  affine_softplus_row_sums(activation, beta, beta * rbm.c(), scratch);
-  const VectorF visible_term = x * rbm.visible_bias_at(PathPoint(beta, &base));
-  for (std::size_t i = 0; i < acc.size(); ++i) {
-    acc[i] += sign * (static_cast<double>(visible_term(static_cast<Index>(i))) + scratch[i]);
-  }
+  rbm.log_unnormalized(x, activation, PathPoint(beta, &base), scratch);
+  for (std::size_t i = 0; i < acc.size(); ++i) acc[i] += sign * scratch[i];
 }
 
 }  // namespace

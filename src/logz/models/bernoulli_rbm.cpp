@@ -72,23 +72,34 @@ void BernoulliRbm::sample_visible(ConstMatrixRef hidden, MatrixRef probability, 
   affine_sigmoid_bernoulli(probability, at.beta, visible_bias_at(at), sample, stream);
 }
 
+void BernoulliRbm::log_unnormalized(ConstMatrixRef visible, ConstMatrixRef activation,
+                                    PathPoint at, std::span<double> out) const {
+  assert(visible.rows() == activation.rows() && static_cast<Index>(out.size()) == visible.rows());
+  affine_softplus_row_sums(activation, at.beta, at.beta * c(), out);
+  // beta (v.b) + (1 - beta) (v.a), the products once in float, the mixture in
+  // double: AIS subtracts this at neighbouring betas, where only the mixture
+  // changes, so the products' rounding is multiplied by the small step.
+  const double beta = at.beta;
+  const VectorF with_b = visible * b();
+  const VectorF with_a = at.base_visible_bias != nullptr ? VectorF(visible * *at.base_visible_bias)
+                                                         : VectorF::Zero(visible.rows());
+  for (Index i = 0; i < visible.rows(); ++i) {
+    out[static_cast<std::size_t>(i)] += beta * with_b(i) + (1.0 - beta) * with_a(i);
+  }
+}
+
 void BernoulliRbm::free_energy(ConstMatrixRef visible, PathPoint at, std::span<double> out) const {
   assert(visible.cols() == n_visible_);
   assert(static_cast<Index>(out.size()) == visible.rows());
-  const VectorD b64 = visible_bias_at(at).cast<double>();
-  const VectorF hidden_bias = at.beta * c();
-  MatrixF pre(std::min(kFreeEnergyRows, visible.rows()), n_hidden_);
+  MatrixF activation(std::min(kFreeEnergyRows, visible.rows()), n_hidden_);
   for (Index start = 0; start < visible.rows(); start += kFreeEnergyRows) {
     const Index rows = std::min(kFreeEnergyRows, visible.rows() - start);
     const auto block = visible.middleRows(start, rows);
-    auto pre_block = pre.topRows(rows);
-    gemm(1.0f, block, Transpose::no, W(), Transpose::no, 0.0f, pre_block);
-    const auto sums = out.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(rows));
-    affine_softplus_row_sums(pre_block, at.beta, hidden_bias, sums);
-    for (Index i = 0; i < rows; ++i) {
-      const double visible_term = block.row(i).cast<double>().dot(b64.transpose());
-      sums[static_cast<std::size_t>(i)] = -visible_term - sums[static_cast<std::size_t>(i)];
-    }
+    auto activation_block = activation.topRows(rows);
+    gemm(1.0f, block, Transpose::no, W(), Transpose::no, 0.0f, activation_block);
+    const auto part = out.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(rows));
+    log_unnormalized(block, activation_block, at, part);
+    for (double& x : part) x = -x;
   }
 }
 

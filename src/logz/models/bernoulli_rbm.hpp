@@ -79,6 +79,10 @@ class BernoulliRbm final : public GibbsModel {
   }
   // F_beta(v) = -log p~_beta(v) as defined above.
   void free_energy(ConstMatrixRef visible, PathPoint at, std::span<double> out) const;
+  // log p~_beta(v) = -F_beta(v), given activation = v W (no bias) already
+  // computed: one product then serves several path points.
+  void log_unnormalized(ConstMatrixRef visible, ConstMatrixRef activation, PathPoint at,
+                        std::span<double> out) const;
 
   void add_free_energy_gradient(ConstMatrixRef visible, double scale,
                                 ParameterVector& gradient) const override;

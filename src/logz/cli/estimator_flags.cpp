@@ -1,0 +1,124 @@
+#include "logz/cli/estimator_flags.hpp"
+
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
+#include "logz/estimators/beta_schedule.hpp"
+
+namespace logz::cli {
+namespace {
+
+ProgressCallback bar_callback(ProgressBar& bar, std::string label) {
+  const auto start = std::chrono::steady_clock::now();
+  return [&bar, label, start](std::size_t done, std::size_t total) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double left = done > 0 ? seconds * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+    bar.update(static_cast<double>(done) / static_cast<double>(total), label,
+               fmt::format("{}/{}  {:.1f} s, {:.1f} s left", done, total, seconds, left),
+               done == total);
+  };
+}
+
+}  // namespace
+
+void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag,
+                            const std::vector<std::string>& methods) {
+  command.add_option(method_flag, method,
+                     "exact: sum over every state of the smaller layer (up to --max-exact-bits); "
+                     "ais: annealed importance sampling; bridge: bridge sampling along the "
+                     "annealing path (or to --reference); raise: reverse AIS, a conservative "
+                     "(low) estimate of the log-likelihood")
+      ->check(CLI::IsMember(methods))
+      ->capture_default_str();
+  command.add_option("--max-exact-bits", max_exact_bits,
+                     "Refuse exact enumeration of more than 2^N states")
+      ->check(CLI::Range(1, 40))
+      ->capture_default_str();
+  command.add_option("--chains", chains, "AIS chains (ais), Gibbs chains per level (bridge)")
+      ->check(CLI::Range(1L, 1L << 24))
+      ->capture_default_str();
+  auto* betas_option = command.add_option(
+      "--betas", betas, "A linear schedule of K steps (default: sm2008 for ais and raise, 100 for bridge)")
+      ->check(CLI::Range(1L, 100000000L));
+  auto* schedule_option =
+      command.add_option("--schedule", schedule,
+                         "Named schedule: sm2008 (500 steps to 0.5, 4,000 to 0.9, 10,000 to 1) "
+                         "or linear (with --betas)")
+          ->check(CLI::IsMember({"sm2008", "linear"}));
+  auto* file_option = command.add_option(
+      "--schedule-file", schedule_file,
+      "Betas from a file: numbers from 0 to 1, never decreasing");
+  betas_option->excludes(file_option);
+  schedule_option->excludes(file_option);
+  command.add_option("--base", base,
+                     "Base-rate model of the annealing path: data (independent units fitted to "
+                     "the training data's marginals) or model (the model's visible biases)")
+      ->check(CLI::IsMember({"data", "model"}))
+      ->capture_default_str();
+  command.add_option("--seed", seed, "Seed of the estimator's random draws")->capture_default_str();
+  command.add_option("--burn-in", burn_in, "Gibbs sweeps before sampling at each level (bridge)")
+      ->check(CLI::Range(0, 100000000))
+      ->capture_default_str();
+  command.add_option("--thinning", thinning, "Gibbs sweeps between samples (bridge)")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  command.add_option("--samples-per-chain", samples_per_chain, "Samples kept per chain (bridge)")
+      ->check(CLI::Range(1L, 100000000L))
+      ->capture_default_str();
+  command.add_option("--progress", progress, "Progress bar on stderr: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+}
+
+std::vector<double> EstimatorFlags::schedule_betas() const {
+  if (!schedule_file.empty()) return read_schedule(schedule_file);
+  if (schedule == "sm2008") {
+    if (betas > 0) throw SettingError("--betas", "--schedule sm2008 has its own 14,500 steps");
+    return sm2008_schedule();
+  }
+  if (betas > 0) return linear_schedule(static_cast<std::size_t>(betas));
+  if (schedule == "linear") throw SettingError("--schedule", "linear needs --betas K");
+  return method == "bridge" ? linear_schedule(100) : sm2008_schedule();
+}
+
+AisOptions EstimatorFlags::ais_options(ProgressBar& bar) const {
+  AisOptions options;
+  options.chains = chains;
+  options.betas = schedule_betas();
+  options.seed = seed;
+  options.progress = bar_callback(bar, method == "raise" ? "raise" : "ais");
+  return options;
+}
+
+BridgeOptions EstimatorFlags::bridge_options(ProgressBar& bar) const {
+  BridgeOptions options;
+  options.chains = chains;
+  options.burn_in = burn_in;
+  options.thinning = thinning;
+  options.samples_per_chain = samples_per_chain;
+  options.seed = seed;
+  options.progress = bar_callback(bar, "bridge");
+  return options;
+}
+
+LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& base,
+                                      const Dataset* data, ProgressBar& bar) const {
+  if (method == "exact") {
+    ExactOptions options;
+    options.max_bits = max_exact_bits;
+    return exact_log_z(model, options);
+  }
+  const BernoulliRbm& rbm = enumerable_rbm(model, "--method");
+  if (method == "ais") return ais_log_z(rbm, base, ais_options(bar));
+  BridgeOptions options = bridge_options(bar);
+  if (data != nullptr) options.start = &data->train;
+  return bridge_log_z(rbm, base, schedule_betas(), options);
+}
+
+VectorF annealing_base(const EstimatorFlags& flags, const BernoulliRbm& rbm, const Dataset* data) {
+  if (flags.base == "model" || data == nullptr) return rbm.b();
+  return visible_log_odds(data->train);
+}
+
+}  // namespace logz::cli

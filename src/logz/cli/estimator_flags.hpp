@@ -1,0 +1,55 @@
+// How log Z is obtained, for `logz estimate` (--method) and `logz eval`
+// (--logz-method): the method and the settings of every estimator, declared
+// once so that both commands offer the same flags with the same checks.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "logz/cli/common.hpp"
+#include "logz/cli/progress.hpp"
+#include "logz/estimators/ais.hpp"
+#include "logz/estimators/bridge.hpp"
+#include "logz/estimators/exact.hpp"
+#include "logz/models/model_file.hpp"
+
+namespace logz::cli {
+
+struct EstimatorFlags {
+  std::string method = "exact";
+  int max_exact_bits = ExactOptions{}.max_bits;
+  long chains = 100;
+  long betas = 0;  // linear schedule of this many steps; 0: the method's default
+  std::string schedule;
+  std::string schedule_file;
+  std::string base = "data";
+  std::uint64_t seed = 0;
+  int burn_in = 100;
+  int thinning = 2;
+  long samples_per_chain = 10;
+  std::string progress = "auto";
+
+  // methods: those this command offers, e.g. {"exact", "ais", "bridge"}.
+  void add_to(CLI::App& command, const std::string& method_flag,
+              const std::vector<std::string>& methods);
+
+  // The beta schedule: --schedule-file, --schedule, --betas, else sm2008
+  // (ais, raise) or 100 linear steps (bridge).
+  std::vector<double> schedule_betas() const;
+  AisOptions ais_options(ProgressBar& bar) const;
+  BridgeOptions bridge_options(ProgressBar& bar) const;
+
+  // log Z by the chosen method (exact, ais, bridge); `base` is the base-rate
+  // model's visible bias (ais, bridge).
+  // `data` (may be null) starts bridge sampling's chains at beta = 1.
+  LogZEstimate estimate(const EnergyModel& model, const VectorF& base, const Dataset* data,
+                        ProgressBar& bar) const;
+};
+
+// The base-rate model for annealing: --base data fits it to `data` (the
+// training split of the data set), --base model uses the model's own visible
+// biases. Any base gives a valid estimator; a good one gives a small error.
+VectorF annealing_base(const EstimatorFlags& flags, const BernoulliRbm& rbm, const Dataset* data);
+
+}  // namespace logz::cli

@@ -1,0 +1,63 @@
+// Parallel tempering (Swendsen & Wang 1986; Geyer 1991; for RBMs Desjardins,
+// Courville, Bengio, Vincent & Delalleau 2010) on the path p_beta of an RBM
+// (bernoulli_rbm.hpp): one block-Gibbs chain per level of a ladder of inverse
+// temperatures, per replica, and swaps of states between neighbouring levels
+// accepted with probability
+//
+//   min(1, f_l(x_{l+1}) f_{l+1}(x_l) / (f_l(x_l) f_{l+1}(x_{l+1})))
+//
+// which leaves the product of the levels' distributions invariant, so that
+// states cross between modes at high temperature and carry the right mode
+// proportions down to beta = 1. Even neighbour pairs swap on even sweeps and
+// odd pairs on odd sweeps (deterministic even-odd, Okabe et al. 2001).
+//
+// `replicas` independent ladders run side by side (replica r is row r of
+// every level); swaps happen only within a replica, so replicas stay
+// independent, which is what error estimates across replicas need.
+#pragma once
+
+#include <vector>
+
+#include "logz/math/random.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+
+namespace logz {
+
+class RbmTemperingLadder {
+ public:
+  // Every level starts from exact draws of the base model (independent units
+  // with biases `base`, or 1/2 without a base). betas must increase.
+  RbmTemperingLadder(const BernoulliRbm& rbm, const VectorF* base_visible_bias,
+                     std::vector<double> betas, Index replicas, RandomStream& stream);
+
+  // One Gibbs sweep at every level, then one round of neighbour swaps.
+  void sweep(RandomStream& stream);
+  // Starts the levels near their distributions: level l takes level l-1's
+  // states and runs `sweeps` Gibbs sweeps at its own beta (an annealing pass).
+  void anneal(int sweeps, RandomStream& stream);
+  // The same from the top: the last level starts at `top` (rows evenly spread; data
+  // points, say, near the modes of a model fitted to them) and each level
+  // below takes the states of the level above.
+  void anneal_down(ConstMatrixRef top, int sweeps, RandomStream& stream);
+
+  std::size_t levels() const { return betas_.size(); }
+  const std::vector<double>& betas() const { return betas_; }
+  const MatrixF& states(std::size_t level) const { return states_[level]; }
+  MatrixF& states(std::size_t level) { return states_[level]; }
+  PathPoint point(std::size_t level) const;
+  // Fraction of accepted swaps between levels l and l + 1, over all sweeps so far.
+  std::vector<double> swap_acceptance() const;
+
+ private:
+  void swap_pairs(std::size_t first_level, RandomStream& stream);
+
+  const BernoulliRbm& rbm_;
+  const VectorF* base_;
+  std::vector<double> betas_;
+  std::vector<MatrixF> states_;
+  std::vector<long> accepted_, proposed_;
+  long sweeps_ = 0;
+  MatrixF hidden_probability_, hidden_, activation_, visible_probability_;
+};
+
+}  // namespace logz
