@@ -141,6 +141,97 @@ class TrainEstimateEval(unittest.TestCase):
         self.assertGreater(self.summary["test_log_likelihood"], -190.0)
 
 
+class Estimators(unittest.TestCase):
+    """AIS, bridge and RAISE from the command line, against exact values."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        run_dir = os.path.join(cls.tmp.name, "run")
+        run("train", "--hidden", 10, "--method", "pcd", "--epochs", 3, "--seed", 2, "--out", run_dir)
+        cls.model = os.path.join(run_dir, "model.safetensors")
+        cls.exact = json.loads(run("estimate", cls.model, "--json").stdout)["log_z"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_ais_json_and_log_weights(self):
+        weights = os.path.join(self.tmp.name, "w.txt")
+        out = json.loads(run("estimate", self.model, "--method", "ais", "--chains", 50, "--betas", 2000,
+                             "--seed", 1, "--log-weights", weights, "--json").stdout)
+        for key in ("log_z", "std_error", "lower", "upper", "effective_sample_size", "method",
+                    "chains", "seconds", "log_weights"):
+            self.assertIn(key, out)
+        self.assertEqual(out["method"], "ais")
+        self.assertEqual(out["chains"], 50)
+        self.assertEqual(out["base"], "data mnist10k")  # from the model file's metadata
+        self.assertLess(abs(out["log_z"] - self.exact), 3 * out["std_error"] + 1e-3)
+        with open(weights) as f:
+            values = [float(line) for line in f if not line.startswith("#")]
+        self.assertEqual(len(values), 50)
+        self.assertEqual(values, out["log_weights"])
+        # log Z = log Z_0 + log mean w: the file and the estimate agree.
+        self.assertGreater(out["effective_sample_size"], 1.0)
+        self.assertLessEqual(out["effective_sample_size"], 50.0)
+
+    def test_same_seed_same_answer(self):
+        a = run("estimate", self.model, "--method", "ais", "--chains", 20, "--betas", 300, "--seed", 4, "--json").stdout
+        b = run("estimate", self.model, "--method", "ais", "--chains", 20, "--betas", 300, "--seed", 4, "--json").stdout
+        self.assertEqual(json.loads(a)["log_z"], json.loads(b)["log_z"])
+
+    def test_bridge_brackets_exact(self):
+        out = json.loads(run("estimate", self.model, "--method", "bridge", "--betas", 30, "--chains", 50,
+                             "--json").stdout)
+        self.assertEqual(out["method"], "bridge")
+        self.assertLess(abs(out["log_z"] - self.exact), 3 * out["std_error"] + 1e-3)
+
+    def test_bridge_to_a_reference_model(self):
+        ref_dir = os.path.join(self.tmp.name, "ref")
+        run("train", "--hidden", 10, "--method", "pcd", "--epochs", 2, "--seed", 2, "--out", ref_dir)
+        ref = os.path.join(ref_dir, "model.safetensors")
+        out = json.loads(run("estimate", self.model, "--method", "bridge", "--reference", ref,
+                             "--burn-in", 300, "--json").stdout)
+        ref_exact = json.loads(run("estimate", ref, "--json").stdout)["log_z"]
+        self.assertLess(abs(out["log_ratio"] - (self.exact - ref_exact)), 3 * out["std_error"] + 1e-3)
+        self.assertAlmostEqual(out["reference_log_z"], ref_exact, places=6)
+
+    def test_eval_with_ais_and_raise(self):
+        exact = json.loads(run("eval", self.model, "--json").stdout)["avg_log_likelihood"]
+        ais = json.loads(run("eval", self.model, "--logz-method", "ais", "--betas", 2000,
+                             "--chains", 50, "--json").stdout)
+        self.assertEqual(ais["logz_method"], "ais")
+        self.assertLess(abs(ais["avg_log_likelihood"] - exact), 3 * ais["std_error"] + 1e-3)
+        self.assertLessEqual(ais["lower"], ais["avg_log_likelihood"])
+        raise_ = json.loads(run("eval", self.model, "--logz-method", "raise", "--betas", 200,
+                                "--json").stdout)
+        self.assertEqual(raise_["examples"], 1000)
+        self.assertLess(raise_["avg_log_likelihood"], exact + 3 * raise_["std_error"])
+        text = run("eval", self.model, "--logz-method", "ais", "--betas", 500).stdout
+        self.assertIn("error bar from log Z", text)
+
+    def test_schedule_errors_name_the_file_or_flag(self):
+        bad = os.path.join(self.tmp.name, "bad-schedule.txt")
+        with open(bad, "w") as f:
+            f.write("0\n0.5\n0.4\n1\n")
+        proc = run("estimate", self.model, "--method", "ais", "--schedule-file", bad, check=False)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn(bad, proc.stderr)
+        self.assertIn("never decreases", proc.stderr)
+        good = os.path.join(self.tmp.name, "schedule.txt")
+        with open(good, "w") as f:
+            f.write("# three steps\n0, 0.5\n0.9 1\n")
+        out = json.loads(run("estimate", self.model, "--method", "ais", "--schedule-file", good,
+                             "--json").stdout)
+        self.assertEqual(out["betas"], 4)
+        proc = run("estimate", self.model, "--method", "ais", "--schedule", "sm2008", "--betas", 10, check=False)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--betas", proc.stderr)
+        proc = run("estimate", self.model, "--log-weights", "x.txt", check=False)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--log-weights", proc.stderr)
+
+
 class Reproducibility(unittest.TestCase):
     def test_same_seed_same_model_bytes(self):
         with tempfile.TemporaryDirectory() as tmp:

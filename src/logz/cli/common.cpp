@@ -81,6 +81,7 @@ nlohmann::json to_json(const LogZEstimate& estimate) {
                                    : nlohmann::json(nullptr);
   j["samples"] = estimate.samples;
   j["seconds"] = estimate.seconds;
+  if (!estimate.diagnostics.empty()) j["diagnostics"] = estimate.diagnostics;
   return j;
 }
 

@@ -124,6 +124,7 @@ void run(const EstimateFlags& flags) {
       j["base"] = base_name;
       j["seed"] = flags.estimator.seed;
     }
+    j["warnings"] = estimate_warnings(estimate);
     if (!flags.log_weights_path.empty()) {
       j["log_weights"] = estimate.log_weights;
       j["log_weights_file"] = flags.log_weights_path;
@@ -148,6 +149,7 @@ void run(const EstimateFlags& flags) {
                estimate.samples);
   }
   fmt::print("\n");
+  for (const std::string& warning : estimate_warnings(estimate)) fmt::print("  warning: {}\n", warning);
 }
 
 }  // namespace

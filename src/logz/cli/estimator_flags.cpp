@@ -1,5 +1,6 @@
 #include "logz/cli/estimator_flags.hpp"
 
+#include <cmath>
 #include <fmt/format.h>
 
 #include "logz/error.hpp"
@@ -39,7 +40,7 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag,
       ->check(CLI::Range(1L, 1L << 24))
       ->capture_default_str();
   auto* betas_option = command.add_option(
-      "--betas", betas, "A linear schedule of K steps (default: sm2008 for ais and raise, 100 for bridge)")
+      "--betas", betas, "A linear schedule of K steps (default: sm2008 for ais and raise, 30 for bridge)")
       ->check(CLI::Range(1L, 100000000L));
   auto* schedule_option =
       command.add_option("--schedule", schedule,
@@ -79,7 +80,7 @@ std::vector<double> EstimatorFlags::schedule_betas() const {
   }
   if (betas > 0) return linear_schedule(static_cast<std::size_t>(betas));
   if (schedule == "linear") throw SettingError("--schedule", "linear needs --betas K");
-  return method == "bridge" ? linear_schedule(100) : sm2008_schedule();
+  return method == "bridge" ? linear_schedule(30) : sm2008_schedule();
 }
 
 AisOptions EstimatorFlags::ais_options(ProgressBar& bar) const {
@@ -114,6 +115,39 @@ LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& b
   BridgeOptions options = bridge_options(bar);
   if (data != nullptr) options.start = &data->train;
   return bridge_log_z(rbm, base, schedule_betas(), options);
+}
+
+std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
+  std::vector<std::string> warnings;
+  if (estimate.effective_sample_size && estimate.samples > 0 &&
+      *estimate.effective_sample_size < 0.1 * static_cast<double>(estimate.samples)) {
+    warnings.push_back(fmt::format(
+        "the importance weights rest on few chains (effective sample size {:.1f} of {}): the "
+        "estimate likely errs low and its error bar is unreliable; use more --chains or a longer "
+        "schedule", *estimate.effective_sample_size, estimate.samples));
+  }
+  const auto swaps = estimate.diagnostics.find("min_swap_acceptance");
+  if (swaps != estimate.diagnostics.end() && swaps->second < 0.05) {
+    warnings.push_back(fmt::format(
+        "neighbouring levels of the tempering ladder rarely swap (acceptance {:.3f} below beta "
+        "{:.4f}): the samples may not be in equilibrium and the estimate may be biased either way "
+        "beyond its error bar; use more --betas (closer levels) or a longer --burn-in",
+        swaps->second, estimate.diagnostics.at("min_swap_acceptance_beta")));
+  }
+  const auto disagreement = estimate.diagnostics.find("start_disagreement");
+  if (disagreement != estimate.diagnostics.end()) {
+    const double se = estimate.diagnostics.at("start_disagreement_std_error");
+    if (std::fabs(disagreement->second) > 3 * se) {
+      warnings.push_back(fmt::format(
+          "chains started from the data and from the base disagree by {:.3f} +/- {:.3f}: they are "
+          "not in equilibrium and the estimate may be off by about that much, beyond its error "
+          "bar; use a longer --burn-in", disagreement->second, se));
+    }
+  }
+  if (estimate.method == "ais" && !std::isfinite(estimate.lower)) {
+    warnings.push_back("the 3-standard-error interval reaches zero weight (lower = -inf)");
+  }
+  return warnings;
 }
 
 VectorF annealing_base(const EstimatorFlags& flags, const BernoulliRbm& rbm, const Dataset* data) {

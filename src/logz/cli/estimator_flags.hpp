@@ -25,7 +25,7 @@ struct EstimatorFlags {
   std::string schedule_file;
   std::string base = "data";
   std::uint64_t seed = 0;
-  int burn_in = 100;
+  int burn_in = 500;
   int thinning = 2;
   long samples_per_chain = 10;
   std::string progress = "auto";
@@ -35,7 +35,7 @@ struct EstimatorFlags {
               const std::vector<std::string>& methods);
 
   // The beta schedule: --schedule-file, --schedule, --betas, else sm2008
-  // (ais, raise) or 100 linear steps (bridge).
+  // (ais, raise) or 30 linear steps (bridge).
   std::vector<double> schedule_betas() const;
   AisOptions ais_options(ProgressBar& bar) const;
   BridgeOptions bridge_options(ProgressBar& bar) const;
@@ -46,6 +46,10 @@ struct EstimatorFlags {
   LogZEstimate estimate(const EnergyModel& model, const VectorF& base, const Dataset* data,
                         ProgressBar& bar) const;
 };
+
+// What a user should know before trusting an estimate (AIS whose weights
+// rest on a few chains, say); empty when nothing stands out.
+std::vector<std::string> estimate_warnings(const LogZEstimate& estimate);
 
 // The base-rate model for annealing: --base data fits it to `data` (the
 // training split of the data set), --base model uses the model's own visible

@@ -91,6 +91,7 @@ void run(const EvalFlags& flags) {
     j["data"] = dataset.name;
     j["split"] = flags.split;
     j["logz_method"] = flags.estimator.method;
+    j["warnings"] = estimate_warnings(log_z);
     print_json(j);
     return;
   }
@@ -115,6 +116,7 @@ void run(const EvalFlags& flags) {
   }
   fmt::print("  standard error of the mean over these examples: +/- {:.4f}\n",
              result.std_error_of_mean);
+  for (const std::string& warning : estimate_warnings(log_z)) fmt::print("  warning: {}\n", warning);
 }
 
 }  // namespace

@@ -60,6 +60,17 @@ std::vector<double> difference(const std::vector<double>& a, const std::vector<d
   return d;
 }
 
+// Each replica's samples k in [first, last) of `per` (replica r at r*per + k).
+std::vector<double> samples_between(const std::vector<double>& x, Index replicas, Index first,
+                                    Index last, Index per) {
+  std::vector<double> out;
+  out.reserve(static_cast<std::size_t>(replicas * (last - first)));
+  for (Index r = 0; r < replicas; ++r) {
+    for (Index k = first; k < last; ++k) out.push_back(x[static_cast<std::size_t>(r * per + k)]);
+  }
+  return out;
+}
+
 }  // namespace
 
 LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0,
@@ -100,6 +111,45 @@ LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0
   return result;
 }
 
+namespace {
+
+// The samples of replicas [first, last) of every level (s samples each).
+std::vector<std::vector<double>> rows_of(const std::vector<std::vector<double>>& lambda, Index first,
+                                         Index last, Index s) {
+  std::vector<std::vector<double>> out;
+  for (const auto& level : lambda) {
+    out.emplace_back(level.begin() + first * s, level.begin() + last * s);
+  }
+  return out;
+}
+
+struct LadderSum {
+  double log_ratio = 0.0;
+  double std_error = 0.0;
+};
+
+// The sum of the bridges along the ladder from samples k in [first, last) of
+// each replica, its error combined per replica over all levels.
+LadderSum sum_ladder(const std::vector<std::vector<double>>& lambda_up,
+                     const std::vector<std::vector<double>>& lambda_down, Index replicas,
+                     Index first, Index last, Index per) {
+  LadderSum sum;
+  std::vector<double> replica_influence(static_cast<std::size_t>(replicas), 0.0);
+  for (std::size_t l = 0; l + 1 < lambda_up.size(); ++l) {
+    const LogRatioEstimate ratio = optimal_bridge(
+        samples_between(lambda_up[l], replicas, first, last, per), replicas,
+        samples_between(lambda_down[l + 1], replicas, first, last, per), replicas);
+    sum.log_ratio += ratio.log_ratio;
+    for (std::size_t r = 0; r < replica_influence.size(); ++r) {
+      replica_influence[r] += ratio.influence_0[r] + ratio.influence_1[r];
+    }
+  }
+  sum.std_error = std::sqrt(corrected_squares(replica_influence));
+  return sum;
+}
+
+}  // namespace
+
 void BridgeOptions::validate() const {
   if (chains < 2) throw SettingError("--chains", "bridge sampling needs at least 2 chains");
   if (burn_in < 0) throw SettingError("--burn-in", "must be >= 0");
@@ -125,8 +175,10 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
     ladder.sweep(stream);
     if (options.progress) options.progress(++done, total_sweeps);
   };
-  if (options.start != nullptr && options.start->rows() > 0) {
-    ladder.anneal_down(*options.start, kAnnealingSweeps, stream);
+  const bool two_starts = options.start != nullptr && options.start->rows() > 0;
+  const Index from_top = two_starts ? m / 2 : 0;
+  if (two_starts) {
+    ladder.anneal(kAnnealingSweeps, stream, *options.start, from_top);
   } else {
     ladder.anneal(kAnnealingSweeps, stream);
   }
@@ -165,22 +217,39 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
     }
   }
 
-  double log_ratio = 0.0;
-  std::vector<double> replica_influence(static_cast<std::size_t>(m), 0.0);
-  for (std::size_t l = 0; l + 1 < levels; ++l) {
-    const LogRatioEstimate ratio = optimal_bridge(lambda_up[l], m, lambda_down[l + 1], m);
-    log_ratio += ratio.log_ratio;
-    for (std::size_t r = 0; r < replica_influence.size(); ++r) {
-      replica_influence[r] += ratio.influence_0[r] + ratio.influence_1[r];
-    }
-  }
+  const LadderSum all = sum_ladder(lambda_up, lambda_down, m, 0, s, s);
   LogZEstimate estimate;
   estimate.method = "bridge";
-  estimate.log_z = base_rate_log_z(base_visible_bias, rbm.n_hidden()) + log_ratio;
-  estimate.std_error = std::sqrt(corrected_squares(replica_influence));
+  estimate.log_z = base_rate_log_z(base_visible_bias, rbm.n_hidden()) + all.log_ratio;
+  estimate.std_error = all.std_error;
+  // Equilibrium check: replicas that came down from the data and replicas
+  // that climbed from the base must agree within their errors; if they do
+  // not, the chains still remember where they started.
+  if (two_starts && from_top >= 2 && m - from_top >= 2) {
+    const LadderSum down = sum_ladder(rows_of(lambda_up, 0, from_top, s),
+                                      rows_of(lambda_down, 0, from_top, s), from_top, 0, s, s);
+    const LadderSum up = sum_ladder(rows_of(lambda_up, from_top, m, s),
+                                    rows_of(lambda_down, from_top, m, s), m - from_top, 0, s, s);
+    estimate.diagnostics["start_disagreement"] = down.log_ratio - up.log_ratio;
+    estimate.diagnostics["start_disagreement_std_error"] =
+        std::sqrt(down.std_error * down.std_error + up.std_error * up.std_error);
+  }
   estimate.lower = estimate.log_z - 3 * estimate.std_error;
   estimate.upper = estimate.log_z + 3 * estimate.std_error;
   estimate.samples = static_cast<std::uint64_t>(m * s) * levels;
+  const std::vector<double> acceptance = ladder.swap_acceptance();
+  double lowest = 1.0, sum = 0.0;
+  std::size_t lowest_at = 0;
+  for (std::size_t l = 0; l < acceptance.size(); ++l) {
+    sum += acceptance[l];
+    if (acceptance[l] < lowest) {
+      lowest = acceptance[l];
+      lowest_at = l;
+    }
+  }
+  estimate.diagnostics["min_swap_acceptance"] = lowest;
+  estimate.diagnostics["min_swap_acceptance_beta"] = betas[lowest_at + 1];
+  estimate.diagnostics["mean_swap_acceptance"] = acceptance.empty() ? 1.0 : sum / static_cast<double>(acceptance.size());
   estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return estimate;
 }

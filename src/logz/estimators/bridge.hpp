@@ -15,12 +15,14 @@
 // Bridge sampling needs the two distributions to overlap; between a base-rate
 // model and a sharp RBM they do not, so log Z is the sum of the log ratios
 // along a ladder of tempered distributions (the AIS path), each bridged to the
-// next. One set of chains climbs the ladder (burn-in at every level), so the
-// ratios are correlated; the standard error of the sum adds each chain's
-// influences over all levels before squaring. The estimate assumes the
-// samples at each level are in equilibrium: too short a burn-in biases it
-// (low, as the chains lag behind the sharper distributions), which its error
-// bar does not show; lengthen --burn-in until the estimate stops moving.
+// next. The levels are sampled by parallel tempering (tempering_ladder.hpp),
+// so states cross between modes; the ratios are correlated, and the standard
+// error of the sum adds each replica's influences over all levels before
+// squaring. The estimate assumes every level is in equilibrium. Given data,
+// half the replicas start from it at beta = 1 and anneal down, half climb
+// from the base: if the halves disagree (diagnostics "start_disagreement",
+// beyond its standard error), the chains have not forgotten their start and
+// the estimate is biased beyond its error bar; lengthen --burn-in.
 #pragma once
 
 #include <span>
@@ -52,9 +54,8 @@ struct BridgeOptions {
   Index samples_per_chain = 10;
   std::uint64_t seed = 0;
   ProgressCallback progress;     // over sweeps
-  // Where the chains at beta = 1 start (the training data, for a model fitted
-  // to it); the levels below are filled by annealing down from there. Without
-  // it, chains anneal up from the base model.
+  // Data to start half the replicas from at beta = 1 (the training data of
+  // the model); the other half, and all without data, climb from the base.
   const MatrixF* start = nullptr;
 
   void validate() const;  // SettingError naming --chains, --burn-in, ...

@@ -8,10 +8,13 @@
 //   samples          chains (AIS), samples (bridge) or states enumerated (exact)
 //   seconds          wall time of the estimate
 //   log_weights      per-chain log importance weights (AIS), so a user can judge them
+//   diagnostics      named numbers that tell whether to trust it (bridge: the
+//                    swap acceptance rates of its tempering ladder)
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +31,7 @@ struct LogZEstimate {
   std::uint64_t samples = 0;
   double seconds = 0.0;
   std::vector<double> log_weights;
+  std::map<std::string, double> diagnostics;
 };
 
 // Reports progress of a long estimate: `done` of `total` units of work.

@@ -42,26 +42,32 @@ void RbmTemperingLadder::sweep(RandomStream& stream) {
   ++sweeps_;
 }
 
-void RbmTemperingLadder::anneal(int sweeps, RandomStream& stream) {
-  for (std::size_t l = 1; l < betas_.size(); ++l) {
-    states_[l] = states_[l - 1];
-    for (int i = 0; i < sweeps; ++i) {
-      rbm_.sample_hidden(states_[l], hidden_probability_, hidden_, stream, point(l));
-      rbm_.sample_visible(hidden_, visible_probability_, states_[l], stream, point(l));
-    }
+void RbmTemperingLadder::gibbs_rows(std::size_t level, Index first, Index count, int sweeps,
+                                    RandomStream& stream) {
+  auto visible = states_[level].middleRows(first, count);
+  auto hidden_probability = hidden_probability_.middleRows(first, count);
+  auto hidden = hidden_.middleRows(first, count);
+  auto visible_probability = visible_probability_.middleRows(first, count);
+  for (int i = 0; i < sweeps; ++i) {
+    rbm_.sample_hidden(visible, hidden_probability, hidden, stream, point(level));
+    rbm_.sample_visible(hidden, visible_probability, visible, stream, point(level));
   }
 }
 
-void RbmTemperingLadder::anneal_down(ConstMatrixRef top, int sweeps, RandomStream& stream) {
+void RbmTemperingLadder::anneal(int sweeps, RandomStream& stream, ConstMatrixRef top,
+                                Index from_top) {
+  const Index replicas = hidden_.rows(), up = replicas - from_top;
+  for (std::size_t l = 1; l < betas_.size() && up > 0; ++l) {
+    states_[l].bottomRows(up) = states_[l - 1].bottomRows(up);
+    gibbs_rows(l, from_top, up, sweeps, stream);
+  }
+  if (from_top == 0) return;
   MatrixF& last = states_.back();
-  for (Index r = 0; r < last.rows(); ++r) last.row(r) = top.row(r * top.rows() / last.rows());
+  for (Index r = 0; r < from_top; ++r) last.row(r) = top.row(r * top.rows() / from_top);
   for (std::size_t l = betas_.size() - 1; l-- > 0;) {
     if (betas_[l] == 0.0) break;  // the base level is exact already
-    states_[l] = states_[l + 1];
-    for (int i = 0; i < sweeps; ++i) {
-      rbm_.sample_hidden(states_[l], hidden_probability_, hidden_, stream, point(l));
-      rbm_.sample_visible(hidden_, visible_probability_, states_[l], stream, point(l));
-    }
+    states_[l].topRows(from_top) = states_[l + 1].topRows(from_top);
+    gibbs_rows(l, 0, from_top, sweeps, stream);
   }
 }
 

@@ -32,13 +32,14 @@ class RbmTemperingLadder {
 
   // One Gibbs sweep at every level, then one round of neighbour swaps.
   void sweep(RandomStream& stream);
-  // Starts the levels near their distributions: level l takes level l-1's
-  // states and runs `sweeps` Gibbs sweeps at its own beta (an annealing pass).
-  void anneal(int sweeps, RandomStream& stream);
-  // The same from the top: the last level starts at `top` (rows evenly spread; data
-  // points, say, near the modes of a model fitted to them) and each level
-  // below takes the states of the level above.
-  void anneal_down(ConstMatrixRef top, int sweeps, RandomStream& stream);
+  // Starts the levels near their distributions by an annealing pass with
+  // `sweeps` Gibbs sweeps per level. Replicas [from_top, replicas) climb from
+  // the base: level l takes level l-1's states. Replicas [0, from_top) come
+  // down from `top` (rows evenly spread; the data, say, near the modes of a
+  // model fitted to it): the last level starts there and level l takes level
+  // l+1's states. Starting from both ends exposes chains that have not
+  // forgotten where they started.
+  void anneal(int sweeps, RandomStream& stream, ConstMatrixRef top = MatrixF(), Index from_top = 0);
 
   std::size_t levels() const { return betas_.size(); }
   const std::vector<double>& betas() const { return betas_; }
@@ -50,6 +51,7 @@ class RbmTemperingLadder {
 
  private:
   void swap_pairs(std::size_t first_level, RandomStream& stream);
+  void gibbs_rows(std::size_t level, Index first, Index count, int sweeps, RandomStream& stream);
 
   const BernoulliRbm& rbm_;
   const VectorF* base_;
