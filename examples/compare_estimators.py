@@ -55,12 +55,18 @@ def main():
             e = logz(a.logz, "eval", model, "--logz-method", method, "--progress", "never")
             row[method] = (e["log_z"], e["log_z_estimate"]["std_error"], e["log_z_estimate"]["seconds"],
                            e["avg_log_likelihood"])
+            d = e["log_z_estimate"]
+            if method == "ais":
+                row["notes"] = [f"AIS ESS {d['effective_sample_size']:.1f}/{d['samples']}"]
+            elif "start_disagreement" in d.get("diagnostics", {}):
+                row["notes"].append(f"bridge starts disagree by {d['diagnostics']['start_disagreement']:.2f}"
+                                    f" +/- {d['diagnostics']['start_disagreement_std_error']:.2f}")
         r = logz(a.logz, "eval", model, "--logz-method", "raise", "--progress", "never")
         row["raise"] = (r["avg_log_likelihood"], r["std_error"], r["seconds"])
         rows.append(row)
 
-    print("| model | exact log Z | AIS log Z (s) | bridge log Z (s) | test LL: exact | AIS | bridge | RAISE bound (s) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | exact log Z | AIS log Z (s) | bridge log Z (s) | test LL: exact | AIS | bridge | RAISE bound (s) | diagnostics |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         ex = row.get("exact")
         exact_z = f"{ex[0]:.2f} ({ex[1]:.1f} s)" if ex else "-"
@@ -68,7 +74,7 @@ def main():
         ais, br, ra = row["ais"], row["bridge"], row["raise"]
         print(f"| {row['model']} | {exact_z} | {ais[0]:.2f} +/- {ais[1]:.2f} ({ais[2]:.1f} s) | "
               f"{br[0]:.2f} +/- {br[1]:.2f} ({br[2]:.1f} s) | {exact_ll} | {ais[3]:.2f} | {br[3]:.2f} | "
-              f"{ra[0]:.2f} +/- {ra[1]:.2f} ({ra[2]:.1f} s) |")
+              f"{ra[0]:.2f} +/- {ra[1]:.2f} ({ra[2]:.1f} s) | {'; '.join(row['notes'])} |")
 
 
 if __name__ == "__main__":
