@@ -35,7 +35,7 @@ TEST(TemperingLadder, EveryLevelSamplesItsOwnDistribution) {
   const std::vector<double> betas = {0.0, 0.25, 0.5, 0.75, 1.0};
   RandomStream stream(3, 3);
   const Index replicas = 400;
-  RbmTemperingLadder ladder(rbm, &base, betas, replicas, stream);
+  TemperingLadder ladder(rbm, &base, betas, replicas, stream);
   for (int i = 0; i < 200; ++i) ladder.sweep(stream);
   std::vector<VectorD> sums(betas.size(), VectorD::Zero(8));
   const int samples = 100;

@@ -46,10 +46,10 @@ double corrected_squares(const std::vector<double>& influence) {
   return squares * g / (g - 1);
 }
 
-// -F at a path point, i.e. log f_beta(v) (including the constant H log 2).
-std::vector<double> log_f(const BernoulliRbm& rbm, const MatrixF& v, PathPoint at) {
+// log f(v) = -F(v) of a model itself.
+std::vector<double> log_f(const GibbsModel& model, const MatrixF& v) {
   std::vector<double> out(static_cast<std::size_t>(v.rows()));
-  rbm.free_energy(v, at, out);
+  model.free_energy(v, out);
   for (double& x : out) x = -x;
   return out;
 }
@@ -157,7 +157,7 @@ void BridgeOptions::validate() const {
   if (samples_per_chain < 1) throw SettingError("--samples-per-chain", "must be >= 1");
 }
 
-LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_bias,
                           const std::vector<double>& betas, const BridgeOptions& options) {
   options.validate();
   validate_schedule(betas, "--betas");
@@ -168,7 +168,7 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
 
   // Parallel tempering over the whole ladder keeps every level in equilibrium
   // (mode proportions included), which bridge sampling assumes.
-  RbmTemperingLadder ladder(rbm, &base_visible_bias, betas, m, stream);
+  TemperingLadder ladder(model, &base_visible_bias, betas, m, stream);
   const std::size_t total_sweeps = static_cast<std::size_t>(options.burn_in + s * options.thinning);
   std::size_t done = 0;
   const auto sweep = [&] {
@@ -187,32 +187,19 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
   // lambda_up[l]: log f_{l+1} - log f_l at level l's samples; lambda_down[l]:
   // log f_l - log f_{l-1} at level l's samples; replica r's samples at r*s ...
   std::vector<std::vector<double>> lambda_up(levels), lambda_down(levels);
-  MatrixF activation(m, rbm.n_hidden());
+  std::vector<std::vector<double>> at;  // log f at levels l - 1, l, l + 1
   for (auto& x : lambda_up) x.resize(static_cast<std::size_t>(m * s));
   for (auto& x : lambda_down) x.resize(static_cast<std::size_t>(m * s));
   for (Index k = 0; k < s; ++k) {
     for (int i = 0; i < options.thinning; ++i) sweep();
     for (std::size_t l = 0; l < levels; ++l) {
-      const MatrixF& x = ladder.states(l);
-      gemm(1.0f, x, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
-      const auto log_f_at = [&](std::size_t level) {
-        std::vector<double> out(static_cast<std::size_t>(m));
-        rbm.log_unnormalized(x, activation, ladder.point(level), out);
-        return out;
-      };
-      const std::vector<double> here = log_f_at(l);
+      const std::size_t below = l > 0 ? l - 1 : l, above = l + 1 < levels ? l + 1 : l;
+      const PathPoint points[3] = {ladder.point(below), ladder.point(l), ladder.point(above)};
+      model.log_unnormalized(ladder.states(l), points, at);
       for (Index r = 0; r < m; ++r) {
-        const auto i = static_cast<std::size_t>(r * s + k);
-        if (l + 1 < levels) lambda_up[l][i] = -here[static_cast<std::size_t>(r)];
-        if (l > 0) lambda_down[l][i] = here[static_cast<std::size_t>(r)];
-      }
-      if (l + 1 < levels) {
-        const std::vector<double> up = log_f_at(l + 1);
-        for (Index r = 0; r < m; ++r) lambda_up[l][static_cast<std::size_t>(r * s + k)] += up[static_cast<std::size_t>(r)];
-      }
-      if (l > 0) {
-        const std::vector<double> down = log_f_at(l - 1);
-        for (Index r = 0; r < m; ++r) lambda_down[l][static_cast<std::size_t>(r * s + k)] -= down[static_cast<std::size_t>(r)];
+        const auto i = static_cast<std::size_t>(r * s + k), j = static_cast<std::size_t>(r);
+        if (l + 1 < levels) lambda_up[l][i] = at[2][j] - at[1][j];
+        if (l > 0) lambda_down[l][i] = at[1][j] - at[0][j];
       }
     }
   }
@@ -220,7 +207,7 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
   const LadderSum all = sum_ladder(lambda_up, lambda_down, m, 0, s, s);
   LogZEstimate estimate;
   estimate.method = "bridge";
-  estimate.log_z = base_rate_log_z(base_visible_bias, rbm.n_hidden()) + all.log_ratio;
+  estimate.log_z = model.base_log_partition(base_visible_bias) + all.log_ratio;
   estimate.std_error = all.std_error;
   // Equilibrium check: replicas that came down from the data and replicas
   // that climbed from the base must agree within their errors; if they do
@@ -254,7 +241,7 @@ LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_b
   return estimate;
 }
 
-LogRatioEstimate bridge_log_ratio(const BernoulliRbm& from, const BernoulliRbm& to,
+LogRatioEstimate bridge_log_ratio(const GibbsModel& from, const GibbsModel& to,
                                   const BridgeOptions& options) {
   options.validate();
   if (from.n_visible() != to.n_visible()) {
@@ -262,18 +249,14 @@ LogRatioEstimate bridge_log_ratio(const BernoulliRbm& from, const BernoulliRbm& 
                             to.n_visible()));
   }
   RandomStream stream = make_stream(options.seed, StreamId::bridge);
-  const auto draw = [&](const BernoulliRbm& rbm) {
-    MatrixF probability = rbm.b().transpose().replicate(options.chains, 1);
-    affine_sigmoid(probability, 1.0f, VectorF::Zero(rbm.n_visible()));
-    MatrixF chains(options.chains, rbm.n_visible());
-    sample_bernoulli(probability, chains, stream);
-    return collect_samples(rbm, PathPoint{}, chains, options.burn_in, options.thinning,
+  const auto draw = [&](const GibbsModel& model) {
+    MatrixF chains(options.chains, model.n_visible());
+    sample_bernoulli(MatrixF::Constant(options.chains, model.n_visible(), 0.5f), chains, stream);
+    return collect_samples(model, PathPoint{}, chains, options.burn_in, options.thinning,
                            options.samples_per_chain, stream);
   };
   const MatrixF from_samples = draw(from), to_samples = draw(to);
-  const auto lambda = [&](const MatrixF& x) {
-    return difference(log_f(to, x, PathPoint{}), log_f(from, x, PathPoint{}));
-  };
+  const auto lambda = [&](const MatrixF& x) { return difference(log_f(to, x), log_f(from, x)); };
   return optimal_bridge(lambda(from_samples), options.chains, lambda(to_samples), options.chains);
 }
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "logz/estimators/log_z_estimate.hpp"
-#include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/energy_model.hpp"
 
 namespace logz {
 
@@ -61,16 +61,16 @@ struct BridgeOptions {
   void validate() const;  // SettingError naming --chains, --burn-in, ...
 };
 
-// log Z of the RBM by bridges between consecutive distributions of the path
-// p_beta (bernoulli_rbm.hpp) at `betas` (0 ... 1), starting from the
+// log Z of a model by bridges between consecutive distributions of the path
+// p_beta (energy_model.hpp) at `betas` (0 ... 1), starting from the
 // base-rate model (exact samples) with visible biases `base`.
-LogZEstimate bridge_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_bias,
                           const std::vector<double>& betas, const BridgeOptions& options);
 
-// log Z_to - log Z_from for two RBMs on the same visible units (consecutive
-// checkpoints of a run, say), from Gibbs chains of each started at samples of
-// its own visible biases.
-LogRatioEstimate bridge_log_ratio(const BernoulliRbm& from, const BernoulliRbm& to,
+// log Z_to - log Z_from for two models on the same visible units
+// (consecutive checkpoints of a run, say), from chains of each started at
+// uniformly random states.
+LogRatioEstimate bridge_log_ratio(const GibbsModel& from, const GibbsModel& to,
                                   const BridgeOptions& options);
 
 }  // namespace logz

@@ -88,6 +88,43 @@ void BernoulliRbm::log_unnormalized(ConstMatrixRef visible, ConstMatrixRef activ
   }
 }
 
+void BernoulliRbm::log_unnormalized(ConstMatrixRef visible, std::span<const PathPoint> points,
+                                    std::vector<std::vector<double>>& out) const {
+  out.resize(points.size());
+  for (auto& o : out) o.resize(static_cast<std::size_t>(visible.rows()));
+  MatrixF activation(std::min(kFreeEnergyRows, visible.rows()), n_hidden_);
+  for (Index start = 0; start < visible.rows(); start += kFreeEnergyRows) {
+    const Index rows = std::min(kFreeEnergyRows, visible.rows() - start);
+    const auto block = visible.middleRows(start, rows);
+    auto activation_block = activation.topRows(rows);
+    gemm(1.0f, block, Transpose::no, W(), Transpose::no, 0.0f, activation_block);
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      log_unnormalized(block, activation_block, points[k],
+                       std::span<double>(out[k]).subspan(static_cast<std::size_t>(start),
+                                                         static_cast<std::size_t>(rows)));
+    }
+  }
+}
+
+void BernoulliRbm::sweep_visible(MatrixRef visible, RandomStream& stream, PathPoint at) const {
+  // Scratch reused across calls: large fresh buffers cost page faults each time.
+  thread_local MatrixF hidden_probability, hidden, visible_probability;
+  hidden_probability.resize(visible.rows(), n_hidden_);
+  hidden.resize(visible.rows(), n_hidden_);
+  visible_probability.resize(visible.rows(), n_visible_);
+  sample_hidden(visible, hidden_probability, hidden, stream, at);
+  sample_visible(hidden, visible_probability, visible, stream, at);
+}
+
+double BernoulliRbm::base_log_partition(const VectorF& base_visible_bias) const {
+  double log_z = static_cast<double>(n_hidden_) * std::log(2.0);
+  for (Index i = 0; i < base_visible_bias.size(); ++i) {
+    const double a = base_visible_bias(i);
+    log_z += std::fmax(a, 0.0) + std::log1p(std::exp(-std::fabs(a)));
+  }
+  return log_z;
+}
+
 void BernoulliRbm::free_energy(ConstMatrixRef visible, PathPoint at, std::span<double> out) const {
   assert(visible.cols() == n_visible_);
   assert(static_cast<Index>(out.size()) == visible.rows());

@@ -7,17 +7,14 @@
 //
 // Tensors: W [V, H] (L2 decay applies), b [V] visible bias, c [H] hidden bias.
 //
-// Annealing and tempering use the distributions on the geometric path from a
-// base-rate model (independent visible units with biases a, no weights) to
-// the RBM, at inverse temperature beta (Salakhutdinov & Murray 2008):
+// On the path from a base-rate model (energy_model.hpp), following
+// Salakhutdinov & Murray (2008):
 //
 //   log p~_beta(v, h) = (1 - beta) a.v + beta (b.v + c.h + v^T W h)
 //   log p~_beta(v)    = (1 - beta) a.v + beta b.v + sum_j softplus(beta (c_j + (v W)_j))
 //
 // beta = 1 is the RBM itself; beta = 0 the base times 2^H. Without a base,
-// a = 0 (plain tempering: p ~ exp(-beta E)). Every conditional, sampler and
-// free energy takes such a PathPoint, so one code path serves training,
-// tempering and annealing.
+// a = 0 (plain tempering: p ~ exp(-beta E)).
 //
 // Batches are row-major [n, V] or [n, H]; every product goes through gemm().
 #pragma once
@@ -27,13 +24,6 @@
 #include "logz/models/energy_model.hpp"
 
 namespace logz {
-
-struct PathPoint {
-  PathPoint(float beta_ = 1.0f, const VectorF* base_visible_bias_ = nullptr)  // NOLINT: implicit
-      : beta(beta_), base_visible_bias(base_visible_bias_) {}
-  float beta;
-  const VectorF* base_visible_bias;  // a; null means a = 0
-};
 
 // The log-odds of each column's frequency of ones, smoothed by one pseudo-count
 // each way: log((n_1 + 1) / (n_0 + 1)). The base-rate model of a data set.
@@ -83,6 +73,12 @@ class BernoulliRbm final : public GibbsModel {
   // computed: one product then serves several path points.
   void log_unnormalized(ConstMatrixRef visible, ConstMatrixRef activation, PathPoint at,
                         std::span<double> out) const;
+  void log_unnormalized(ConstMatrixRef visible, std::span<const PathPoint> points,
+                        std::vector<std::vector<double>>& out) const override;
+  // h ~ p(h | v), then v ~ p(v | h), at the path point.
+  void sweep_visible(MatrixRef visible, RandomStream& stream, PathPoint at) const override;
+  // sum_i softplus(a_i) + H log 2.
+  double base_log_partition(const VectorF& base_visible_bias) const override;
 
   void add_free_energy_gradient(ConstMatrixRef visible, double scale,
                                 ParameterVector& gradient) const override;

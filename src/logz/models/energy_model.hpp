@@ -14,12 +14,31 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "logz/math/matrix.hpp"
 #include "logz/math/random.hpp"
 #include "logz/models/parameters.hpp"
 
 namespace logz {
+
+// A distribution on the geometric path from a base model to the model, for
+// tempering and annealing:
+//
+//   log p~_beta(x) = (1 - beta) a.x + beta log p~(x)      (joint with hidden units:
+//                                                            beta times the energy)
+//
+// where the base has independent visible units with biases a (Bernoulli
+// units: log-odds; a = 0 when null). beta = 1 is the model itself, beta = 0
+// the base (times 2^H for a model with H binary hidden units, which the base
+// leaves uniform). Samplers, free energies and conditionals take a PathPoint,
+// so one code path serves training, tempering and annealing.
+struct PathPoint {
+  PathPoint(float beta_ = 1.0f, const VectorF* base_visible_bias_ = nullptr)  // NOLINT: implicit
+      : beta(beta_), base_visible_bias(base_visible_bias_) {}
+  float beta;
+  const VectorF* base_visible_bias;  // a; null means a = 0
+};
 
 class EnergyModel {
  public:
@@ -62,6 +81,17 @@ struct ChainState {
 // A model whose chains can be advanced by (block) Gibbs sampling.
 class GibbsModel : public EnergyModel {
  public:
+  // One sweep of a Markov chain on visible states (one per row, updated in
+  // place) that leaves p_at invariant; every unit, hidden ones included, is
+  // resampled once from its conditional, starting from the visible state.
+  virtual void sweep_visible(MatrixRef visible, RandomStream& stream, PathPoint at) const = 0;
+  // out[k][i] = log p~_{points[k]}(x_i) = -F_{points[k]}(x_i), for several path
+  // points at once (they share the expensive product).
+  virtual void log_unnormalized(ConstMatrixRef visible, std::span<const PathPoint> points,
+                                std::vector<std::vector<double>>& out) const = 0;
+  // log of the normalizer of the path at beta = 0: the base model's.
+  virtual double base_log_partition(const VectorF& base_visible_bias) const = 0;
+
   // Puts the chains at `visible` and draws what the model keeps beside it.
   virtual void start_chains(ConstMatrixRef visible, ChainState& state,
                             RandomStream& stream) const = 0;

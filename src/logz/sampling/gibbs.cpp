@@ -17,19 +17,13 @@ double reconstruction_error(const GibbsModel& model, ConstMatrixRef data, Random
   return total / static_cast<double>(data.rows());
 }
 
-MatrixF collect_samples(const BernoulliRbm& rbm, PathPoint at, MatrixF& chains, int burn_in,
+MatrixF collect_samples(const GibbsModel& model, PathPoint at, MatrixF& chains, int burn_in,
                         int thinning, Index samples, RandomStream& stream) {
   const Index m = chains.rows();
-  MatrixF hidden_probability(m, rbm.n_hidden()), hidden(m, rbm.n_hidden());
-  MatrixF visible_probability(m, rbm.n_visible());
-  const auto sweep = [&] {
-    rbm.sample_hidden(chains, hidden_probability, hidden, stream, at);
-    rbm.sample_visible(hidden, visible_probability, chains, stream, at);
-  };
-  for (int i = 0; i < burn_in; ++i) sweep();
+  for (int i = 0; i < burn_in; ++i) model.sweep_visible(chains, stream, at);
   MatrixF out(m * samples, chains.cols());
   for (Index s = 0; s < samples; ++s) {
-    for (int i = 0; i < thinning; ++i) sweep();
+    for (int i = 0; i < thinning; ++i) model.sweep_visible(chains, stream, at);
     for (Index c = 0; c < m; ++c) out.row(c * samples + s) = chains.row(c);
   }
   return out;

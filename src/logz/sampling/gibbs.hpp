@@ -8,18 +8,17 @@
 #pragma once
 
 #include "logz/math/random.hpp"
-#include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/energy_model.hpp"
 
 namespace logz {
 
 double reconstruction_error(const GibbsModel& model, ConstMatrixRef data, RandomStream& stream);
 
-// Block-Gibbs chains of an RBM at a path point: advances `chains` (one
-// visible state per row, updated in place) `burn_in` sweeps, then keeps
-// `samples` states `thinning` sweeps apart. Returns [chains * samples, V],
-// each chain's samples consecutive (chain c in rows c*samples ...).
-MatrixF collect_samples(const BernoulliRbm& rbm, PathPoint at, MatrixF& chains, int burn_in,
+// Chains of a model at a path point: advances `chains` (one visible state per
+// row, updated in place) `burn_in` sweeps, then keeps `samples` states
+// `thinning` sweeps apart. Returns [chains * samples, V], each chain's
+// samples consecutive (chain c in rows c*samples ...).
+MatrixF collect_samples(const GibbsModel& model, PathPoint at, MatrixF& chains, int burn_in,
                         int thinning, Index samples, RandomStream& stream);
 
 ChainState sample_chains(const GibbsModel& model, ConstMatrixRef start, Index chains, int sweeps,

@@ -1,6 +1,6 @@
 // Parallel tempering (Swendsen & Wang 1986; Geyer 1991; for RBMs Desjardins,
-// Courville, Bengio, Vincent & Delalleau 2010) on the path p_beta of an RBM
-// (bernoulli_rbm.hpp): one block-Gibbs chain per level of a ladder of inverse
+// Courville, Bengio, Vincent & Delalleau 2010) on the path p_beta of a model
+// (energy_model.hpp): one Markov chain per level of a ladder of inverse
 // temperatures, per replica, and swaps of states between neighbouring levels
 // accepted with probability
 //
@@ -19,26 +19,26 @@
 #include <vector>
 
 #include "logz/math/random.hpp"
-#include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/energy_model.hpp"
 
 namespace logz {
 
-class RbmTemperingLadder {
+class TemperingLadder {
  public:
   // Every level starts from exact draws of the base model (independent units
   // with biases `base`, or 1/2 without a base). betas must increase.
-  RbmTemperingLadder(const BernoulliRbm& rbm, const VectorF* base_visible_bias,
-                     std::vector<double> betas, Index replicas, RandomStream& stream);
+  TemperingLadder(const GibbsModel& model, const VectorF* base_visible_bias,
+                  std::vector<double> betas, Index replicas, RandomStream& stream);
 
-  // One Gibbs sweep at every level, then one round of neighbour swaps.
+  // One sweep at every level, then one round of neighbour swaps.
   void sweep(RandomStream& stream);
   // Starts the levels near their distributions by an annealing pass with
-  // `sweeps` Gibbs sweeps per level. Replicas [from_top, replicas) climb from
-  // the base: level l takes level l-1's states. Replicas [0, from_top) come
-  // down from `top` (rows evenly spread; the data, say, near the modes of a
-  // model fitted to it): the last level starts there and level l takes level
-  // l+1's states. Starting from both ends exposes chains that have not
-  // forgotten where they started.
+  // `sweeps` sweeps per level. Replicas [from_top, replicas) climb from the
+  // base: level l takes level l-1's states. Replicas [0, from_top) come down
+  // from `top` (rows evenly spread; the data, say, near the modes of a model
+  // fitted to it): the last level starts there and level l takes level l+1's
+  // states. Starting from both ends exposes chains that have not forgotten
+  // where they started.
   void anneal(int sweeps, RandomStream& stream, ConstMatrixRef top = MatrixF(), Index from_top = 0);
 
   std::size_t levels() const { return betas_.size(); }
@@ -51,15 +51,13 @@ class RbmTemperingLadder {
 
  private:
   void swap_pairs(std::size_t first_level, RandomStream& stream);
-  void gibbs_rows(std::size_t level, Index first, Index count, int sweeps, RandomStream& stream);
 
-  const BernoulliRbm& rbm_;
+  const GibbsModel& model_;
   const VectorF* base_;
   std::vector<double> betas_;
   std::vector<MatrixF> states_;
   std::vector<long> accepted_, proposed_;
   long sweeps_ = 0;
-  MatrixF hidden_probability_, hidden_, activation_, visible_probability_;
 };
 
 }  // namespace logz
