@@ -6,20 +6,57 @@ namespace logz {
 const BernoulliRbm& enumerable_rbm(const EnergyModel& model, std::string_view setting) {
   const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model);
   if (rbm == nullptr) {
-    throw SettingError(setting, "exact enumeration is not available for a " +
+    throw SettingError(setting, "this needs a Bernoulli RBM; the model is a " +
                                     std::string(model.kind()));
   }
   return *rbm;
 }
 
+namespace {
+
+const IsingModel* as_ising(const EnergyModel& model) { return dynamic_cast<const IsingModel*>(&model); }
+
+}  // namespace
+
 bool is_enumerable(const EnergyModel& model) {
-  return dynamic_cast<const BernoulliRbm*>(&model) != nullptr;
+  return dynamic_cast<const BernoulliRbm*>(&model) != nullptr || as_ising(model) != nullptr;
 }
 
-int enumeration_bits(const EnergyModel& model) { return plan_enumeration(enumerable_rbm(model)).bits; }
+int enumeration_bits(const EnergyModel& model) {
+  if (as_ising(model) != nullptr) return static_cast<int>(model.n_visible());
+  return plan_enumeration(enumerable_rbm(model)).bits;
+}
+
+void check_enumerable(const EnergyModel& model, const ExactOptions& options) {
+  if (const IsingModel* ising = as_ising(model)) {
+    if (ising->n_visible() > options.max_bits) exact_log_z(*ising, options);  // throws
+    return;
+  }
+  check_enumerable(enumerable_rbm(model), options);
+}
 
 LogZEstimate exact_log_z(const EnergyModel& model, const ExactOptions& options) {
+  if (const IsingModel* ising = as_ising(model)) return exact_log_z(*ising, options);
   return exact_log_z(enumerable_rbm(model), options);
+}
+
+double add_expected_free_energy_gradient(const EnergyModel& model, double scale,
+                                         ParameterVector& gradient, const ExactOptions& options) {
+  if (const IsingModel* ising = as_ising(model)) {
+    // E[dF/dJ_ij] = -E[x_i x_j] (pairs only), E[dF/dh] = -E[x].
+    const IsingMoments moments = exact_moments(*ising, options);
+    MatrixD pairs = moments.pairs;
+    pairs.diagonal().setZero();
+    gradient.matrix("J") -= (scale * pairs).cast<float>();
+    gradient.vector("h") -= (scale * moments.means).cast<float>();
+    return moments.log_z;
+  }
+  // E[dF/dW] = -E[v h^T], E[dF/db] = -E[v], E[dF/dc] = -E[h].
+  const RbmMoments moments = exact_moments(enumerable_rbm(model), options);
+  gradient.matrix("W") -= (scale * moments.visible_hidden).cast<float>();
+  gradient.vector("b") -= (scale * moments.visible).cast<float>();
+  gradient.vector("c") -= (scale * moments.hidden).cast<float>();
+  return moments.log_z;
 }
 
 }  // namespace logz

@@ -1,8 +1,9 @@
-// Exact log Z of any model logz can enumerate, by dispatch to the model's own
-// enumeration (Bernoulli RBM: estimators/exact_rbm.hpp). Models that cannot
-// be enumerated get a SettingError naming --method / --logz-method.
+// Exact log Z and moments of any model logz can enumerate, by dispatch to the
+// model's own enumeration (Bernoulli RBM: exact_rbm.hpp, Ising: exact_ising.hpp).
+// Models that cannot be enumerated get a SettingError naming the setting.
 #pragma once
 
+#include "logz/estimators/exact_ising.hpp"
 #include "logz/estimators/exact_rbm.hpp"
 #include "logz/models/energy_model.hpp"
 
@@ -16,5 +17,13 @@ const BernoulliRbm& enumerable_rbm(const EnergyModel& model, std::string_view se
 int enumeration_bits(const EnergyModel& model);
 
 LogZEstimate exact_log_z(const EnergyModel& model, const ExactOptions& options = {});
+
+// The model's expectation of dF/dtheta, the negative phase of the exact
+// log-likelihood gradient: gradient += scale * E_p[dF/dtheta]. Returns log Z.
+double add_expected_free_energy_gradient(const EnergyModel& model, double scale,
+                                         ParameterVector& gradient, const ExactOptions& options = {});
+
+// Throws SettingError(--max-exact-bits) when enumeration would exceed the limit.
+void check_enumerable(const EnergyModel& model, const ExactOptions& options);
 
 }  // namespace logz

@@ -102,4 +102,18 @@ class GibbsModel : public EnergyModel {
                                   ParameterVector& gradient) const = 0;
 };
 
+// A model of binary units that can say what flipping one bit does, the
+// ingredient of pseudolikelihood and ratio matching. x^(i) is x with bit i
+// flipped.
+class BitFlipModel {
+ public:
+  virtual ~BitFlipModel() = default;
+  // out [n, V]: F(x^(i)) - F(x) for every row x of `x` and every bit i.
+  virtual void flip_free_energy_differences(ConstMatrixRef x, MatrixRef out) const = 0;
+  // gradient += scale * sum_x sum_i c_{x,i} (dF(x^(i))/dtheta - dF(x)/dtheta),
+  // with `coefficients` c of shape [n, V].
+  virtual void add_flip_gradient(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
+                                 ParameterVector& gradient) const = 0;
+};
+
 }  // namespace logz

@@ -6,6 +6,7 @@
 
 #include "logz/io/safetensors.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/ising.hpp"
 
 namespace logz {
 namespace {
@@ -35,8 +36,16 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
     }
     return std::make_unique<BernoulliRbm>(w.shape[0], w.shape[1]);
   }
+  if (kind == "ising") {
+    const SafetensorsTensor& j = require(file, path, "J", 2);
+    if (j.shape[0] == 0 || j.shape[0] != j.shape[1]) {
+      throw FileError(path, fmt::format("tensor \"J\" has shape {}, expected a square [n, n]",
+                                        shape_text(j.shape)));
+    }
+    return std::make_unique<IsingModel>(j.shape[0]);
+  }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
-                                    "bernoulli_rbm)", kind));
+                                    "bernoulli_rbm, ising)", kind));
 }
 
 }  // namespace
@@ -78,6 +87,9 @@ LoadedModel load_model(const std::string& path) {
       }
       target[i] = t.values[i];
     }
+  }
+  if (const auto* ising = dynamic_cast<const IsingModel*>(loaded.model.get())) {
+    ising->check_couplings(path);
   }
   return loaded;
 }

@@ -3,6 +3,7 @@
 // and whatever settings the caller passes (training settings, for example).
 //
 //   bernoulli_rbm:  W [n_visible, n_hidden], b [n_visible], c [n_hidden], float32
+//   ising:          J [n, n] (symmetric, zero diagonal), h [n], float32
 //
 // numpy reads them with a dozen lines, or with the `safetensors` package.
 #pragma once
