@@ -36,4 +36,11 @@ void sample_bernoulli(ConstMatrixRef probability, MatrixRef sample, RandomStream
 double softplus_sum(const float* x, Index n);
 double softplus_sum(const float* x, const float* y, Index n);
 
+// sum_j softplus(x_j + sign y_j) - softplus(x_j), accurate to float rounding
+// of each term's difference (not of the two large sums); `reciprocal` holds
+// 1 / (1 + exp(-|x_j|)), computed once per x (see softplus_reciprocals).
+double softplus_shift_difference(const float* x, const float* y, float sign,
+                                 const float* reciprocal, Index n);
+void softplus_reciprocals(const float* x, float* reciprocal, Index n);
+
 }  // namespace logz

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <vector>
 
 #include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
@@ -157,6 +158,78 @@ void BernoulliRbm::add_free_energy_gradient(ConstMatrixRef visible,
        gradient.matrix("W"));
   gradient.vector("b") -= s * visible.colwise().sum().transpose();
   gradient.vector("c") -= s * hidden_probability.colwise().sum().transpose();
+}
+
+void BernoulliRbm::flip_free_energy_differences(ConstMatrixRef visible, MatrixRef out) const {
+  const Index n = visible.rows();
+  MatrixF activation(n, n_hidden_);
+  gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, activation);
+  activation.rowwise() += c().transpose();
+  const ConstMatrixMap w = W();
+#pragma omp parallel
+  {
+    std::vector<float> reciprocal(static_cast<std::size_t>(n_hidden_));
+#pragma omp for schedule(static)
+    for (Index r = 0; r < n; ++r) {
+      const float* a = &activation(r, 0);
+      softplus_reciprocals(a, reciprocal.data(), n_hidden_);
+      for (Index i = 0; i < n_visible_; ++i) {
+        const float s = 1.0f - 2.0f * visible(r, i);
+        out(r, i) = static_cast<float>(
+            -s * b()(i) - softplus_shift_difference(a, w.row(i).data(), s, reciprocal.data(), n_hidden_));
+      }
+    }
+  }
+}
+
+void BernoulliRbm::add_flip_gradient(ConstMatrixRef visible, ConstMatrixRef coefficients,
+                                     double scale, ParameterVector& gradient) const {
+  // For one example, with P_i = sigmoid(a + s_i W_i) (hidden probabilities of
+  // the flipped vectors), q = sum_i c_i P_i and C = sum_i c_i:
+  //   dW = -v q^T - sum_i c_i s_i e_i P_i^T + C v sigmoid(a)^T
+  //   db = -(c o s),   dc = -q + C sigmoid(a)
+  const Index n = visible.rows();
+  MatrixF activation(n, n_hidden_);
+  gemm(1.0f, visible, Transpose::no, W(), Transpose::no, 0.0f, activation);
+  activation.rowwise() += c().transpose();
+  MatrixF probability = activation;
+  affine_sigmoid(probability, 1.0f, VectorF::Zero(n_hidden_));
+  MatrixF q = MatrixF::Zero(n, n_hidden_);
+  const VectorF total = coefficients.rowwise().sum();
+  // Fixed chunks of examples with their own partial sums, added in order: the
+  // result does not depend on the number of threads.
+  constexpr Index kChunk = 16;
+  const Index chunks = (n + kChunk - 1) / kChunk;
+  std::vector<MatrixF> partial(static_cast<std::size_t>(chunks));
+  const ConstMatrixMap w = W();
+#pragma omp parallel
+  {
+    Eigen::ArrayXf p(n_hidden_);
+#pragma omp for schedule(static)
+    for (Index k = 0; k < chunks; ++k) {
+      MatrixF& d = partial[static_cast<std::size_t>(k)];
+      d = MatrixF::Zero(n_visible_, n_hidden_);
+      for (Index r = k * kChunk; r < std::min(n, (k + 1) * kChunk); ++r) {
+        const Eigen::Map<const Eigen::ArrayXf> a(&activation(r, 0), n_hidden_);
+        for (Index i = 0; i < n_visible_; ++i) {
+          const float coefficient = coefficients(r, i);
+          if (coefficient == 0.0f) continue;
+          const float s = 1.0f - 2.0f * visible(r, i);
+          p = (a + s * Eigen::Map<const Eigen::ArrayXf>(w.row(i).data(), n_hidden_)).logistic();
+          q.row(r) += coefficient * p.matrix().transpose();
+          d.row(i) += (coefficient * s) * p.matrix().transpose();
+        }
+      }
+    }
+  }
+  const float sc = static_cast<float>(scale);
+  MatrixMap g = gradient.matrix("W");
+  for (const MatrixF& d : partial) g -= sc * d;
+  gemm(-sc, visible, Transpose::yes, q, Transpose::no, 1.0f, g);
+  const MatrixF weighted = probability.array().colwise() * total.array();
+  gemm(sc, visible, Transpose::yes, weighted, Transpose::no, 1.0f, g);
+  gradient.vector("b") -= sc * (coefficients.array() * (1.0f - 2.0f * visible.array())).colwise().sum().matrix().transpose();
+  gradient.vector("c") += sc * (weighted - q).colwise().sum().transpose();
 }
 
 void BernoulliRbm::start_chains(ConstMatrixRef visible, ChainState& state,

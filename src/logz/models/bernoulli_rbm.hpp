@@ -29,7 +29,7 @@ namespace logz {
 // each way: log((n_1 + 1) / (n_0 + 1)). The base-rate model of a data set.
 VectorF visible_log_odds(ConstMatrixRef data);
 
-class BernoulliRbm final : public GibbsModel {
+class BernoulliRbm final : public GibbsModel, public BitFlipModel {
  public:
   BernoulliRbm(Index n_visible, Index n_hidden);
 
@@ -85,6 +85,12 @@ class BernoulliRbm final : public GibbsModel {
   // The same, given p(h = 1 | v) already computed for these rows.
   void add_free_energy_gradient(ConstMatrixRef visible, ConstMatrixRef hidden_probability,
                                 double scale, ParameterVector& gradient) const;
+
+  // F(v^(i)) - F(v) = -s_i b_i - sum_j [softplus(a_j + s_i W_ij) - softplus(a_j)],
+  // s_i = 1 - 2 v_i, a = c + v W: O(V H) per example from one product.
+  void flip_free_energy_differences(ConstMatrixRef visible, MatrixRef out) const override;
+  void add_flip_gradient(ConstMatrixRef visible, ConstMatrixRef coefficients, double scale,
+                         ParameterVector& gradient) const override;
 
   void start_chains(ConstMatrixRef visible, ChainState& state,
                     RandomStream& stream) const override;
