@@ -86,9 +86,9 @@ void IsingModel::add_free_energy_gradient(ConstMatrixRef x, double scale,
   const float s = static_cast<float>(scale);
   MatrixMap g = gradient.matrix("J");
   gemm(-s, x, Transpose::yes, x, Transpose::no, 1.0f, g);  // -x_i x_j, summed
-  // The diagonal is no parameter: keep its gradient at zero.
-  const VectorF diagonal = s * x.colwise().squaredNorm().transpose();
-  g.diagonal() += diagonal;
+  // The diagonal is no parameter: its gradient is exactly zero (an optimizer
+  // that normalizes per entry, like Adam, would amplify any rounding left there).
+  g.diagonal().setZero();
   gradient.vector("h") -= s * x.colwise().sum().transpose();
 }
 
@@ -158,9 +158,7 @@ void IsingModel::add_flip_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
   MatrixMap g = gradient.matrix("J");
   gemm(-s, u, Transpose::yes, x, Transpose::no, 1.0f, g);
   gemm(-s, x, Transpose::yes, u, Transpose::no, 1.0f, g);
-  // Remove what the products put on the diagonal (no parameter there).
-  const VectorF diagonal = 2.0f * s * (u.array() * x.array()).colwise().sum().transpose();
-  g.diagonal() += diagonal;
+  g.diagonal().setZero();  // no parameter there
   gradient.vector("h") -= s * u.colwise().sum().transpose();
 }
 

@@ -6,6 +6,7 @@
 // `objective` is empty for them, never a made-up number.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,8 @@ struct StepReport {
   // Mean over the batch of |v - E[v | h]|^2 after one Gibbs half-step back,
   // where the principle computes it anyway (CD).
   std::optional<double> reconstruction_error;
+  // Other numbers worth watching (parallel tempering: swap acceptance rates).
+  std::map<std::string, double> diagnostics;
 };
 
 class Objective {

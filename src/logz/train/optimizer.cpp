@@ -42,9 +42,16 @@ std::string to_string(LearningRateSchedule schedule) {
   }
 }
 
+OptimizerKind parse_optimizer(const std::string& text) {
+  if (text == "sgd") return OptimizerKind::sgd;
+  if (text == "adam") return OptimizerKind::adam;
+  throw SettingError("--optimizer", fmt::format("\"{}\" is not one of sgd, adam", text));
+}
+
 SgdMomentum::SgdMomentum(const ParameterVector& parameters, SgdOptions options)
     : options_(options), velocity_(parameters.zeros_like()) {
   options_.validate();
+  if (options_.kind == OptimizerKind::adam) second_moment_ = parameters.zeros_like();
 }
 
 double SgdMomentum::learning_rate(double progress) const {
@@ -61,6 +68,26 @@ void SgdMomentum::step(ParameterVector& parameters, const ParameterVector& gradi
   assert(parameters.same_layout(gradient) && parameters.same_layout(velocity_));
   const float lr = static_cast<float>(learning_rate);
   const float momentum = static_cast<float>(options_.momentum);
+  ++steps_;
+  if (options_.kind == OptimizerKind::adam) {
+    const double b1 = options_.momentum, b2 = 0.999;
+    const float correction1 = static_cast<float>(1.0 - std::pow(b1, static_cast<double>(steps_)));
+    const float correction2 = static_cast<float>(1.0 - std::pow(b2, static_cast<double>(steps_)));
+    for (const TensorSpec& spec : parameters.specs()) {
+      const float decay = spec.decay ? static_cast<float>(options_.weight_decay) : 0.0f;
+      float* theta = parameters.values().data() + spec.offset;
+      const float* g = gradient.values().data() + spec.offset;
+      float* m = velocity_.values().data() + spec.offset;
+      float* v = second_moment_.values().data() + spec.offset;
+      for (Index i = 0; i < spec.size(); ++i) {
+        const float gi = g[i] + decay * theta[i];
+        m[i] = static_cast<float>(b1) * m[i] + static_cast<float>(1.0 - b1) * gi;
+        v[i] = static_cast<float>(b2) * v[i] + static_cast<float>(1.0 - b2) * gi * gi;
+        theta[i] -= lr * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + 1e-8f);
+      }
+    }
+    return;
+  }
   for (const TensorSpec& spec : parameters.specs()) {
     const float decay = spec.decay ? static_cast<float>(options_.weight_decay) : 0.0f;
     float* theta = parameters.values().data() + spec.offset;

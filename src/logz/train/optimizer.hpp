@@ -1,7 +1,11 @@
-// Stochastic gradient descent with momentum and L2 weight decay.
+// Stochastic gradient descent with momentum, or Adam (Kingma & Ba 2015), with
+// L2 weight decay added to the gradient of decayed tensors (g = gradient +
+// weight_decay * theta):
 //
-//   velocity <- momentum * velocity - lr * (gradient + weight_decay * theta [decayed tensors])
-//   theta    <- theta + velocity
+//   sgd:   velocity <- momentum * velocity - lr * g;   theta <- theta + velocity
+//   adam:  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+//          theta <- theta - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+//          (b1 = momentum, default 0.9 when adam is chosen; b2 = 0.999, eps = 1e-8)
 //
 // with the learning rate following a schedule over the whole run:
 //   constant      lr
@@ -17,6 +21,7 @@
 namespace logz {
 
 enum class LearningRateSchedule { constant, linear, exponential };
+enum class OptimizerKind { sgd, adam };
 
 struct SgdOptions {
   double learning_rate = 0.05;
@@ -24,6 +29,7 @@ struct SgdOptions {
   double weight_decay = 0.0;
   LearningRateSchedule schedule = LearningRateSchedule::constant;
   double final_learning_rate = 0.0;  // linear and exponential schedules
+  OptimizerKind kind = OptimizerKind::sgd;
 
   // Throws SettingError naming the flag of the first setting out of range.
   void validate() const;
@@ -31,6 +37,7 @@ struct SgdOptions {
 
 LearningRateSchedule parse_schedule(const std::string& text);
 std::string to_string(LearningRateSchedule schedule);
+OptimizerKind parse_optimizer(const std::string& text);
 
 class SgdMomentum {
  public:
@@ -46,7 +53,9 @@ class SgdMomentum {
 
  private:
   SgdOptions options_;
-  ParameterVector velocity_;
+  ParameterVector velocity_;        // sgd: velocity; adam: first moment
+  ParameterVector second_moment_;   // adam
+  long steps_ = 0;
 };
 
 }  // namespace logz

@@ -111,6 +111,7 @@ void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
       progress.batch = b + 1;
       progress.objective = objective.value();
       progress.reconstruction_error = reconstruction.value();
+      progress.diagnostics = report.diagnostics;
       progress.epoch_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (on_batch) on_batch(progress);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 
 #include "logz/math/random.hpp"
@@ -43,6 +44,8 @@ struct BatchProgress {
   // Running means over this epoch's batches, where the objective reports them.
   std::optional<double> objective;
   std::optional<double> reconstruction_error;
+  // The last batch's diagnostics (StepReport::diagnostics).
+  std::map<std::string, double> diagnostics;
 };
 
 class Trainer {
