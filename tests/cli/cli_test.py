@@ -232,6 +232,83 @@ class Estimators(unittest.TestCase):
         self.assertIn("--log-weights", proc.stderr)
 
 
+class Principles(unittest.TestCase):
+    """Every principle trains both model types from the command line."""
+
+    def train(self, tmp, *args, epochs=2):
+        out = os.path.join(tmp, args[args.index("--model") + 1] if "--model" in args else "rbm",
+                           args[args.index("--method") + 1])
+        return json.loads(run("train", *args, "--epochs", epochs, "--out", out, "--json").stdout), out
+
+    def test_rbm_with_every_principle(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for method in ("cd", "pcd", "pt", "pl", "rm", "exact"):
+                extra = ["--batch", 500, "--lr", 0.3] if method == "exact" else []
+                summary, out = self.train(tmp, "--model", "rbm", "--hidden", 6, "--method", method, *extra,
+                                          epochs=3 if method == "exact" else 2)
+                self.assertIn("test_log_likelihood", summary, method)  # small: evaluated exactly
+                self.assertIn("test_pseudo_log_likelihood", summary, method)
+                # better than the independent-units start (about -206 nats)
+                self.assertGreater(summary["test_log_likelihood"], -200.0, method)
+            with open(os.path.join(tmp, "rbm", "pt", "metrics.csv")) as f:
+                header = f.readline().strip().split(",")
+                row = dict(zip(header, f.readline().strip().split(",")))
+            self.assertGreater(float(row["swap_acceptance"]), 0.0)
+
+    def test_ising_with_every_principle(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "spins.csv")
+            rng = np.random.default_rng(0)
+            x = (rng.random((400, 12)) < 0.3).astype(int)
+            x[:, 1] = x[:, 0]  # a strong coupling to learn
+            np.savetxt(data, 2 * x - 1, fmt="%d", delimiter=",")  # {-1, +1} spins
+            for method in ("cd", "pcd", "pt", "pl", "rm", "exact"):
+                summary, out = self.train(tmp, "--model", "ising", "--data", data, "--method", method,
+                                          "--batch", 50, "--lr", 0.1, epochs=10)
+                self.assertIn("test_log_likelihood", summary, method)
+                tensors, meta = read_safetensors(os.path.join(out, "model.safetensors"))
+                self.assertEqual(meta["model"], "ising")
+                J = tensors["J"]
+                self.assertTrue(np.array_equal(J, J.T))
+                self.assertTrue(np.all(np.diag(J) == 0))
+                self.assertGreater(J[0, 1], 1.5, method)  # the coupled pair
+                self.assertLess(np.abs(J[2:, 2:]).max(), 1.0, method)  # and no others
+            out = json.loads(run("eval", os.path.join(out, "model.safetensors"), "--data", data,
+                                 "--json").stdout)
+            self.assertLess(out["avg_log_likelihood"], 0.0)
+
+    def test_hidden_units_are_refused_for_ising(self):
+        proc = run("train", "--model", "ising", "--hidden", 5, "--out", "x", check=False)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--hidden", proc.stderr)
+
+    def test_eval_pseudolikelihood_matches_numpy(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            summary, out = self.train(tmp, "--hidden", 5, "--method", "pl")
+            model = os.path.join(out, "model.safetensors")
+            got = json.loads(run("eval", model, "--metric", "pseudolikelihood", "--json").stdout)
+            t, _ = read_safetensors(model)
+            v = mnist_test_split()[:50]
+            W, b, c = (t[k].astype(np.float64) for k in ("W", "b", "c"))
+            f = numpy_free_energy(W, b, c, v)
+            total = np.zeros(len(v))
+            for i in range(v.shape[1]):
+                flipped = v.copy()
+                flipped[:, i] = 1 - flipped[:, i]
+                total += -np.logaddexp(0.0, -(numpy_free_energy(W, b, c, flipped) - f))
+            sub = json.loads(run("eval", model, "--metric", "pseudolikelihood", "--data",
+                                 os.path.join(tmp, "first50.csv") if False else "mnist10k",
+                                 "--json").stdout)
+            self.assertEqual(got["examples"], 1000)
+            self.assertEqual(sub["avg_pseudo_log_likelihood"], got["avg_pseudo_log_likelihood"])
+            # The first 50 test images, computed independently:
+            np.savetxt(os.path.join(tmp, "first50.csv"), v, fmt="%d", delimiter=",")
+            part = json.loads(run("eval", model, "--metric", "pseudolikelihood", "--data",
+                                  os.path.join(tmp, "first50.csv"), "--test-count", 0, "--split",
+                                  "train", "--json").stdout)
+            self.assertLess(abs(part["avg_pseudo_log_likelihood"] - total.mean()), 1e-3)
+
+
 class Reproducibility(unittest.TestCase):
     def test_same_seed_same_model_bytes(self):
         with tempfile.TemporaryDirectory() as tmp:

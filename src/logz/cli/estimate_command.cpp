@@ -53,15 +53,20 @@ void write_log_weights(const std::string& path, const std::vector<double>& log_w
 }
 
 void run_reference_bridge(const EstimateFlags& flags, const LoadedModel& loaded, ProgressBar& bar) {
-  const BernoulliRbm& model = enumerable_rbm(*loaded.model, "--method");
-  const auto reference = load_model_as<BernoulliRbm>(flags.reference, "bernoulli_rbm");
+  const auto* model = dynamic_cast<const GibbsModel*>(loaded.model.get());
+  const LoadedModel reference_file = load_model(flags.reference);
+  const auto* reference = dynamic_cast<const GibbsModel*>(reference_file.model.get());
+  if (model == nullptr || reference == nullptr) {
+    throw SettingError("--reference", "bridge sampling needs models with a Gibbs sampler");
+  }
   const auto start = std::chrono::steady_clock::now();
-  const LogRatioEstimate ratio = bridge_log_ratio(*reference, model, flags.estimator.bridge_options(bar));
+  const LogRatioEstimate ratio = bridge_log_ratio(*reference, *model, flags.estimator.bridge_options(bar));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bar.clear();
   double reference_log_z = flags.reference_log_z;
   std::string reference_source = "--reference-log-z";
-  if (std::isnan(reference_log_z) && plan_enumeration(*reference).bits <= flags.estimator.max_exact_bits) {
+  if (std::isnan(reference_log_z) && is_enumerable(*reference) &&
+      enumeration_bits(*reference) <= flags.estimator.max_exact_bits) {
     reference_log_z = exact_log_z(*reference).log_z;
     reference_source = "exact";
   }
@@ -106,8 +111,7 @@ void run(const EstimateFlags& flags) {
   const std::optional<Dataset> data = base_data(flags, loaded);
   VectorF base;
   if (flags.estimator.method != "exact") {
-    base = annealing_base(flags.estimator, enumerable_rbm(*loaded.model, "--method"),
-                          data ? &*data : nullptr);
+    base = annealing_base(flags.estimator, *loaded.model, data ? &*data : nullptr);
   }
   const LogZEstimate estimate = flags.estimator.estimate(*loaded.model, base, data ? &*data : nullptr, bar);
   bar.clear();

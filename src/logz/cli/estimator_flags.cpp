@@ -5,6 +5,7 @@
 
 #include "logz/error.hpp"
 #include "logz/estimators/beta_schedule.hpp"
+#include "logz/models/ising.hpp"
 
 namespace logz::cli {
 namespace {
@@ -110,11 +111,12 @@ LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& b
     options.max_bits = max_exact_bits;
     return exact_log_z(model, options);
   }
-  const BernoulliRbm& rbm = enumerable_rbm(model, "--method");
-  if (method == "ais") return ais_log_z(rbm, base, ais_options(bar));
+  if (method == "ais") return ais_log_z(enumerable_rbm(model, "--method"), base, ais_options(bar));
+  const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+  if (gibbs == nullptr) throw SettingError("--method", "bridge sampling needs a model with a Gibbs sampler");
   BridgeOptions options = bridge_options(bar);
   if (data != nullptr) options.start = &data->train;
-  return bridge_log_z(rbm, base, schedule_betas(), options);
+  return bridge_log_z(*gibbs, base, schedule_betas(), options);
 }
 
 std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
@@ -150,9 +152,11 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
   return warnings;
 }
 
-VectorF annealing_base(const EstimatorFlags& flags, const BernoulliRbm& rbm, const Dataset* data) {
-  if (flags.base == "model" || data == nullptr) return rbm.b();
-  return visible_log_odds(data->train);
+VectorF annealing_base(const EstimatorFlags& flags, const EnergyModel& model, const Dataset* data) {
+  if (flags.base == "data" && data != nullptr) return visible_log_odds(data->train);
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) return rbm->b();
+  if (const auto* ising = dynamic_cast<const IsingModel*>(&model)) return ising->h();
+  return VectorF::Zero(model.n_visible());
 }
 
 }  // namespace logz::cli

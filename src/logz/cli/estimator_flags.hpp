@@ -53,7 +53,8 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate);
 
 // The base-rate model for annealing: --base data fits it to `data` (the
 // training split of the data set), --base model uses the model's own visible
-// biases. Any base gives a valid estimator; a good one gives a small error.
-VectorF annealing_base(const EstimatorFlags& flags, const BernoulliRbm& rbm, const Dataset* data);
+// biases (an Ising model's fields). Any base gives a valid estimator; a good
+// one gives a small error.
+VectorF annealing_base(const EstimatorFlags& flags, const EnergyModel& model, const Dataset* data);
 
 }  // namespace logz::cli

@@ -49,6 +49,12 @@ std::vector<int> read_labels(const std::string& path) {
 
 bool is_binary(ConstMatrixRef data) { return !find_non_binary(data).has_value(); }
 
+// Every value is -1 or +1, and some are -1.
+bool is_spins(ConstMatrixRef data) {
+  return data.size() > 0 && (data.array() == -1.0f || data.array() == 1.0f).all() &&
+         (data.array() == -1.0f).any();
+}
+
 void set_image_shape(Dataset& dataset, const DataArray& array) {
   if (array.shape.size() == 3) {
     dataset.image_height = array.shape[1];
@@ -179,6 +185,13 @@ Dataset load_dataset(const DataOptions& options) {
     dataset = load_path(options);
   }
   dataset.binarization = options.binarization;
+  if (dataset.binarization == Binarization::automatic && is_spins(dataset.train) &&
+      is_spins(dataset.test)) {
+    // {-1, +1} spins become {0, 1} units (ising.hpp converts the parameters).
+    dataset.train = (dataset.train.array() + 1.0f) / 2.0f;
+    dataset.test = (dataset.test.array() + 1.0f) / 2.0f;
+    dataset.spins = true;
+  }
   if (dataset.binarization == Binarization::automatic) {
     // "auto" thresholds image pixels that are not binary already, nothing else.
     const bool binary = is_binary(dataset.train) && is_binary(dataset.test);

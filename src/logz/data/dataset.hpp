@@ -19,7 +19,8 @@
 // Binarization: threshold (x > threshold, default 0.5 of the maximum, the
 // usual x > 127 for pixels) or stochastic (x ~ Bernoulli(value), seeded).
 // "auto" thresholds the image data sets and 8-bit files that are not already
-// binary, and leaves other files as they are.
+// binary, maps data of {-1, +1} spins to {0, 1} (x = (s + 1) / 2), and leaves
+// other files as they are.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +50,7 @@ struct Dataset {
   std::vector<int> train_labels, test_labels;  // empty when the source has none
   Index image_height = 0, image_width = 0;     // 0 when rows are not images
   bool pixels = false;                          // read from 8-bit image data
+  bool spins = false;                           // read as {-1, +1}, mapped to {0, 1}
   bool binary = false;                          // every value is 0 or 1
   Binarization binarization = Binarization::none;  // what was applied
 };

@@ -45,7 +45,7 @@ double add_expected_free_energy_gradient(const EnergyModel& model, double scale,
   if (const IsingModel* ising = as_ising(model)) {
     // E[dF/dJ_ij] = -E[x_i x_j] (pairs only), E[dF/dh] = -E[x].
     const IsingMoments moments = exact_moments(*ising, options);
-    MatrixD pairs = moments.pairs;
+    MatrixD pairs = 0.5 * (moments.pairs + moments.pairs.transpose());
     pairs.diagonal().setZero();
     gradient.matrix("J") -= (scale * pairs).cast<float>();
     gradient.vector("h") -= (scale * moments.means).cast<float>();

@@ -11,6 +11,19 @@
 #include "logz/models/bernoulli_rbm.hpp"
 
 namespace logz {
+namespace {
+
+// Makes the coupling gradient exactly symmetric with a zero diagonal: the
+// products that build it may round (i, j) and (j, i) differently, and a
+// slightly asymmetric update would leave J asymmetric; the diagonal is no
+// parameter (an optimizer that normalizes per entry, like Adam, would amplify
+// any rounding left there).
+void tidy_coupling_gradient(MatrixMap g) {
+  g = (0.5f * (g + g.transpose())).eval();
+  g.diagonal().setZero();
+}
+
+}  // namespace
 
 IsingModel::IsingModel(Index n_units) : n_units_(n_units) {
   assert(n_units > 0);
@@ -86,9 +99,7 @@ void IsingModel::add_free_energy_gradient(ConstMatrixRef x, double scale,
   const float s = static_cast<float>(scale);
   MatrixMap g = gradient.matrix("J");
   gemm(-s, x, Transpose::yes, x, Transpose::no, 1.0f, g);  // -x_i x_j, summed
-  // The diagonal is no parameter: its gradient is exactly zero (an optimizer
-  // that normalizes per entry, like Adam, would amplify any rounding left there).
-  g.diagonal().setZero();
+  tidy_coupling_gradient(g);
   gradient.vector("h") -= s * x.colwise().sum().transpose();
 }
 
@@ -158,7 +169,7 @@ void IsingModel::add_flip_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
   MatrixMap g = gradient.matrix("J");
   gemm(-s, u, Transpose::yes, x, Transpose::no, 1.0f, g);
   gemm(-s, x, Transpose::yes, u, Transpose::no, 1.0f, g);
-  g.diagonal().setZero();  // no parameter there
+  tidy_coupling_gradient(g);
   gradient.vector("h") -= s * u.colwise().sum().transpose();
 }
 
