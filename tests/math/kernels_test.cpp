@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <vector>
 
 #include "logz/math/blas.hpp"
+#include "logz/math/gemm_avx512.hpp"
 #include "logz/math/log_space.hpp"
 
 namespace logz {
@@ -63,6 +66,68 @@ TEST(Blas, GemmMatchesEigenInAllTranspositions) {
   MatrixF e(2, 3);
   gemm(1.0f, a.middleRows(3, 2), Transpose::no, b, Transpose::no, 0.0f, e);
   EXPECT_LT((e - a.middleRows(3, 2) * b).cwiseAbs().maxCoeff(), 1e-5);
+}
+
+}  // namespace
+}  // namespace logz
+
+namespace logz {
+namespace {
+
+// The AVX-512 product against the BLAS, for every transposition, sizes that
+// are not multiples of the 12 x 32 tile, depths over several blocks of 256,
+// beta = 0 over garbage (NaN must not leak) and beta != 0, rows of a view.
+TEST(Gemm, Avx512PathMatchesTheBlas) {
+  if (!detail::cpu_has_avx512()) {
+    // Without AVX-512 every product must go to the BLAS; nothing else to compare.
+    EXPECT_EQ(gemm_backend(), GemmBackend::openblas);
+    return;
+  }
+  EXPECT_EQ(gemm_backend(), GemmBackend::avx512);
+  struct Case {
+    Index m, n, k;
+  };
+  for (const Case s : {Case{1, 1, 1}, Case{13, 33, 7}, Case{100, 500, 784}, Case{37, 65, 600}, Case{300, 17, 3}}) {
+    for (const Transpose ta : {Transpose::no, Transpose::yes}) {
+      for (const Transpose tb : {Transpose::no, Transpose::yes}) {
+        const MatrixF a = ramp(ta == Transpose::no ? s.m : s.k, ta == Transpose::no ? s.k : s.m, 1.0f);
+        const MatrixF b = ramp(tb == Transpose::no ? s.k : s.n, tb == Transpose::no ? s.n : s.k, 0.5f);
+        MatrixF start = ramp(s.m, s.n, 2.0f);
+        for (const float beta : {0.0f, 0.7f}) {
+          MatrixF expected = start, got = start;
+          if (beta == 0.0f) got.setConstant(std::nanf(""));
+          set_gemm_backend(GemmBackend::openblas);
+          gemm(1.5f, a, ta, b, tb, beta, expected);
+          set_gemm_backend(GemmBackend::automatic);
+          gemm(1.5f, a, ta, b, tb, beta, got);
+          const float scale = 1.0f + expected.cwiseAbs().maxCoeff();
+          EXPECT_LT((got - expected).cwiseAbs().maxCoeff(), 2e-6f * scale * std::sqrt(static_cast<float>(s.k)))
+              << s.m << "x" << s.n << "x" << s.k << " ta " << (ta == Transpose::yes) << " tb "
+              << (tb == Transpose::yes) << " beta " << beta;
+          MatrixF packed = start;
+          if (beta == 0.0f) packed.setConstant(std::nanf(""));
+          gemm(1.5f, a, ta, PackedMatrix(b, tb), beta, packed);
+          EXPECT_EQ(packed, got);  // prepacked: the same sums in the same order
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, ResultDoesNotDependOnTheThreadCount) {
+  const MatrixF a = ramp(100, 784, 1.0f), b = ramp(784, 500, 0.3f);
+  MatrixF one(100, 500), two(100, 500);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  gemm(1.0f, a, Transpose::no, b, Transpose::no, 0.0f, one);
+  omp_set_num_threads(2);
+  gemm(1.0f, a, Transpose::no, b, Transpose::no, 0.0f, two);
+  omp_set_num_threads(threads);
+  if (gemm_backend() == GemmBackend::avx512) {
+    EXPECT_EQ(one, two);
+  } else {
+    EXPECT_LT((one - two).cwiseAbs().maxCoeff(), 1e-3f);
+  }
 }
 
 }  // namespace

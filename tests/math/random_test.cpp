@@ -23,6 +23,22 @@ TEST(RandomStream, SameSeedSameNumbersAndStreamsDiffer) {
   EXPECT_NE(xa, xd);
 }
 
+TEST(RandomBlocks, BatchedPhiloxEqualsRandom123) {
+  // The 16-lane version must give exactly Random123's words, for counters
+  // crossing 2^32 and a stream id above 2^32.
+  const RandomBlocks blocks(0x123456789abcdefull, 0x1'0000'0007ull, 0xFFFF'FFF0ull);
+  for (const std::size_t n : {1u, 5u, 16u, 37u, 64u, 100u}) {
+    std::vector<float> batched(4 * n);
+    blocks.uniform_floats(3, n, batched.data());
+    for (std::size_t b = 0; b < n; ++b) {
+      const auto words = blocks(3 + b);
+      for (std::size_t lane = 0; lane < 4; ++lane) {
+        ASSERT_EQ(batched[4 * b + lane], uniform_float(words[lane])) << n << " " << b << " " << lane;
+      }
+    }
+  }
+}
+
 TEST(RandomStream, StateRestoresTheContinuation) {
   RandomStream a(7, 3);
   std::vector<float> first(10), rest(50), again(50);

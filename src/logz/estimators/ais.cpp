@@ -63,16 +63,24 @@ LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias
   sample_bernoulli(base_probability, visible, stream);
 
   std::vector<double> log_w(static_cast<std::size_t>(m), 0.0);
-  std::vector<double> at_current(log_w.size()), at_previous(log_w.size());
+  std::vector<double> softplus_difference(log_w.size());
+  // log f_k(v) - log f_{k-1}(v) = (b_k - b_{k-1}) (b - a).v + sum_j [softplus(b_k z_j) -
+  // softplus(b_{k-1} z_j)], z = c + v W. The visible part in float is multiplied
+  // by the small step; the hidden part comes from the fused kernel, which also
+  // draws h ~ p_k(h | v).
+  const VectorF bias_difference = rbm.b() - base_visible_bias;
+  const PackedMatrix weights(rbm.W(), Transpose::no), weights_transposed(rbm.W(), Transpose::yes);
   for (std::size_t k = 1; k <= steps; ++k) {
     const float current = static_cast<float>(betas[k]), previous = static_cast<float>(betas[k - 1]);
-    gemm(1.0f, visible, Transpose::no, rbm.W(), Transpose::no, 0.0f, activation);
-    rbm.log_unnormalized(visible, activation, PathPoint(current, &base_visible_bias), at_current);
-    rbm.log_unnormalized(visible, activation, PathPoint(previous, &base_visible_bias), at_previous);
-    for (std::size_t r = 0; r < log_w.size(); ++r) log_w[r] += at_current[r] - at_previous[r];
-    if (k < steps) {  // v_k ~ T_k(v_{k-1}); the last state is not needed
-      affine_sigmoid_bernoulli(activation, current, current * rbm.c(), hidden, stream);
-      gemm(1.0f, hidden, Transpose::no, rbm.W(), Transpose::yes, 0.0f, pre_visible);
+    gemm(1.0f, visible, Transpose::no, weights, 0.0f, activation);
+    const VectorF visible_term = visible * bias_difference;
+    annealed_hidden_step(activation, rbm.c(), current, previous, softplus_difference, hidden, stream);
+    const double step = betas[k] - betas[k - 1];
+    for (std::size_t r = 0; r < log_w.size(); ++r) {
+      log_w[r] += step * static_cast<double>(visible_term(static_cast<Index>(r))) + softplus_difference[r];
+    }
+    if (k < steps) {  // v_k ~ T_k(v_{k-1}): h was drawn above; now v given h
+      gemm(1.0f, hidden, Transpose::no, weights_transposed, 0.0f, pre_visible);
       affine_sigmoid_bernoulli(pre_visible, current,
                                rbm.visible_bias_at(PathPoint(current, &base_visible_bias)), visible,
                                stream);

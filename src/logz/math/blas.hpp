@@ -6,6 +6,8 @@
 // thread count and any later faster path are chosen in one place.
 #pragma once
 
+#include <vector>
+
 #include "logz/math/matrix.hpp"
 
 namespace logz {
@@ -14,6 +16,39 @@ enum class Transpose { no, yes };
 
 void gemm(float alpha, ConstMatrixRef a, Transpose transpose_a, ConstMatrixRef b,
           Transpose transpose_b, float beta, MatrixRef c);
+
+// op(B) prepared once for many products with it, such as an RBM's weights
+// through an AIS run: on the AVX-512 path its panels are packed ahead (the
+// products then skip that work); otherwise it keeps a copy for the BLAS.
+// Built for the backend in use at construction.
+class PackedMatrix {
+ public:
+  PackedMatrix(ConstMatrixRef b, Transpose transpose);
+  Index rows() const { return rows_; }  // of op(B)
+  Index cols() const { return cols_; }
+
+ private:
+  friend void gemm(float, ConstMatrixRef, Transpose, const PackedMatrix&, float, MatrixRef);
+  Index rows_, cols_;
+  Transpose transpose_;
+  bool packed_;
+  std::vector<float> panels_;
+  MatrixF copy_;
+};
+
+// C <- alpha * op(A) * op(B) + beta * C with op(B) prepared.
+void gemm(float alpha, ConstMatrixRef a, Transpose transpose_a, const PackedMatrix& b, float beta,
+          MatrixRef c);
+
+// Which code computes the products: the AVX-512 kernel of logz
+// (gemm_avx512.hpp) where the CPU has AVX-512F, else the BLAS. `automatic`
+// is the default; the environment variable LOGZ_GEMM=openblas|avx512|auto
+// sets the starting choice (an unavailable avx512 falls back to the BLAS).
+enum class GemmBackend { automatic, openblas, avx512 };
+void set_gemm_backend(GemmBackend backend);
+// The backend products actually use now.
+GemmBackend gemm_backend();
+const char* to_string(GemmBackend backend);
 
 // Number of threads the BLAS uses for one product (default: all cores).
 int blas_threads();

@@ -16,10 +16,7 @@ Index blocks_per_row(Index cols) { return (cols + 3) / 4; }
 // u_j for j in [0, cols) of row `row` from the reserved blocks.
 void fill_uniform_row(const RandomBlocks& blocks, Index row, Index cols, float* u) {
   const Index per_row = blocks_per_row(cols);
-  for (Index k = 0; k < per_row; ++k) {
-    const auto words = blocks(static_cast<std::uint64_t>(row * per_row + k));
-    for (Index lane = 0; lane < 4; ++lane) u[4 * k + lane] = uniform_float(words[lane]);
-  }
+  blocks.uniform_floats(static_cast<std::uint64_t>(row * per_row), static_cast<std::size_t>(per_row), u);
 }
 
 void sample_row(const RandomBlocks& blocks, Index row, const float* p, float* s, Index cols,
@@ -102,6 +99,38 @@ double softplus_sum(const float* x, Index n) {
     total += softplus_chunk_sum(Eigen::Map<const Eigen::ArrayXf>(x + start, len));
   }
   return total;
+}
+
+void annealed_hidden_step(MatrixRef activation, ConstVectorRef hidden_bias, float beta,
+                          float beta_previous, std::span<double> difference, MatrixRef sample,
+                          RandomStream& stream) {
+  assert(hidden_bias.size() == activation.cols());
+  const Index rows = activation.rows(), cols = activation.cols();
+  const RandomBlocks blocks =
+      stream.reserve(static_cast<std::uint64_t>(rows * blocks_per_row(cols)));
+#pragma omp parallel if (rows * cols >= kParallelElements)
+  {
+    std::vector<float> u(static_cast<std::size_t>(4 * blocks_per_row(cols)));
+    Eigen::ArrayXf x(cols), y(cols), ex(cols), ey(cols);
+#pragma omp for schedule(static)
+    for (Index i = 0; i < rows; ++i) {
+      Eigen::Map<Eigen::ArrayXf> row(&activation(i, 0), cols);
+      x = beta * (row + hidden_bias.array());
+      y = beta_previous * (row + hidden_bias.array());
+      ex = (-x.abs()).exp();
+      ey = (-y.abs()).exp();
+      double total = 0.0;
+      for (Index start = 0; start < cols; start += kSumChunk) {
+        const Index len = std::min(kSumChunk, cols - start);
+        const float positive = (x.segment(start, len).max(0.0f) - y.segment(start, len).max(0.0f)).sum();
+        const float ratio = ((1.0f + ex.segment(start, len)) / (1.0f + ey.segment(start, len))).prod();
+        total += static_cast<double>(positive) + std::log(static_cast<double>(ratio));
+      }
+      difference[static_cast<std::size_t>(i)] = total;
+      row = (x >= 0.0f).select(Eigen::ArrayXf::Ones(cols), ex) / (1.0f + ex);
+      sample_row(blocks, i, &activation(i, 0), &sample(i, 0), cols, u);
+    }
+  }
 }
 
 double softplus_shift_difference(const float* x, const float* y, float sign,

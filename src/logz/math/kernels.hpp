@@ -31,6 +31,18 @@ void affine_softplus_row_sums(ConstMatrixRef x, float scale, ConstVectorRef bias
 
 void sample_bernoulli(ConstMatrixRef probability, MatrixRef sample, RandomStream& stream);
 
+// One annealing step's hidden-unit work of AIS for an RBM, in one pass over
+// the activations a = v W (no bias), with z = a + c:
+//   difference_i = sum_j softplus(beta z_ij) - softplus(beta_previous z_ij)   (double)
+//   x_ij <- sigmoid(beta z_ij), sample_ij ~ Bernoulli(x_ij)
+// Each term's difference is computed as max(x,0) - max(y,0) + log of a
+// product of ratios (1 + e^-|x|) / (1 + e^-|y|) in [1/2, 2] over 64 terms, so
+// rounding is relative to the difference, not to the two large sums; the
+// sigmoid reuses e^-|x|.
+void annealed_hidden_step(MatrixRef activation, ConstVectorRef hidden_bias, float beta,
+                          float beta_previous, std::span<double> difference, MatrixRef sample,
+                          RandomStream& stream);
+
 // sum_j softplus(x_j) and sum_j softplus(x_j + y_j) over contiguous rows,
 // vectorized in float and accumulated in double.
 double softplus_sum(const float* x, Index n);

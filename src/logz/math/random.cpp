@@ -1,9 +1,24 @@
 #include "logz/math/random.hpp"
 
+#include "logz/math/gemm_avx512.hpp"
+#include "logz/math/philox_avx512.hpp"
+
 #include <cmath>
 #include <numbers>
 
 namespace logz {
+
+void RandomBlocks::uniform_floats(std::uint64_t k, std::size_t n_blocks, float* out) const {
+  static const bool avx512 = detail::cpu_has_avx512();
+  if (avx512) {
+    detail::philox_uniform_floats_avx512(seed_, stream_, first_block_ + k, n_blocks, out);
+    return;
+  }
+  for (std::size_t b = 0; b < n_blocks; ++b) {
+    const auto words = (*this)(k + b);
+    for (std::size_t lane = 0; lane < 4; ++lane) out[4 * b + lane] = uniform_float(words[lane]);
+  }
+}
 
 void RandomStream::uniform(std::span<float> out) {
   const RandomBlocks blocks = reserve((out.size() + 3) / 4);
