@@ -105,7 +105,9 @@ TEST(Raise, IsBelowTheExactLikelihoodOfDataDrawnFromTheModel) {
       const double n = static_cast<double>(exact.size());
       const double mean = sum / n, se = std::sqrt((squares / n - mean * mean) / n);
       EXPECT_LT(mean, 0.0) << "seed " << seed << ", " << steps << " steps";
-      if (steps == 10) EXPECT_LT(mean + 3 * se, 0.0) << "seed " << seed;
+      if (steps == 10) {
+        EXPECT_LT(mean + 3 * se, 0.0) << "seed " << seed;
+      }
     }
   }
 }

@@ -12,8 +12,6 @@
 namespace logz {
 namespace {
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
 // The losses from their definitions, given the free energy in double.
 using FreeEnergy = std::function<double(const VectorD&)>;
 

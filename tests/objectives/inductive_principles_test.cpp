@@ -59,9 +59,9 @@ TEST(Consistency, PlRmAndExactMlRecoverAKnownIsingModel) {
     const double error_large = parameter_error(fit(*objective, large), truth);
     // Statistical error shrinks as 1/sqrt(N): a factor 10 here; ask for 4.
     EXPECT_LT(error_large, 0.25 * error_small) << objective->name() << ": " << error_small << " -> " << error_large;
-    std::cerr << objective->name() << ": " << error_small << " -> " << error_large << "\n";
     EXPECT_LT(error_large, 0.15) << objective->name();
   }
+  omp_set_num_threads(threads);
 }
 
 // Two modes of equal weight, all zeros and all ones, separated by a barrier
@@ -93,7 +93,9 @@ TEST(ParallelTempering, VisitsBothModesWherePersistentChainsStayInOne) {
     const StepReport report = pt.gradient(model, zeros, g, stream);
     pcd_ones += ones_fraction(pcd.chains().visible) / steps;
     pt_ones += ones_fraction(pt.ladder()->states(11)) / steps;
-    if (s == steps - 1) EXPECT_GT(report.diagnostics.at("swap_acceptance_min"), 0.05);
+    if (s == steps - 1) {
+      EXPECT_GT(report.diagnostics.at("swap_acceptance_min"), 0.05);
+    }
   }
   // Both modes weigh 1/2 under the model.
   EXPECT_LT(pcd_ones, 0.02);

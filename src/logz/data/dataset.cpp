@@ -148,7 +148,7 @@ void binarize(MatrixF& data, const DataOptions& options, RandomStream& stream) {
 std::string bundled_data_dir() {
   if (const char* env = std::getenv("LOGZ_DATA_DIR")) return env;
   std::error_code ec;
-  for (const fs::path candidate : {fs::path(LOGZ_SOURCE_DATA_DIR), fs::path(LOGZ_INSTALL_DATA_DIR),
+  for (const fs::path& candidate : {fs::path(LOGZ_SOURCE_DATA_DIR), fs::path(LOGZ_INSTALL_DATA_DIR),
                                    fs::read_symlink("/proc/self/exe", ec).parent_path() / ".." /
                                        "share" / "logz" / "data"}) {
     if (fs::is_directory(candidate / "mnist10k", ec)) return candidate.string();
