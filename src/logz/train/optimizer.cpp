@@ -63,8 +63,12 @@ double SgdMomentum::learning_rate(double progress) const {
   }
 }
 
-void SgdMomentum::step(ParameterVector& parameters, const ParameterVector& gradient,
-                       double learning_rate) {
+std::size_t SgdMomentum::step(ParameterVector& parameters, const ParameterVector& gradient,
+                              double learning_rate) {
+  // Counted in the update's own pass: parameters that are not finite or
+  // beyond kSuspicious (NaN fails the comparison).
+  constexpr float kSuspicious = 1e6f;
+  std::size_t suspicious = 0;
   assert(parameters.same_layout(gradient) && parameters.same_layout(velocity_));
   const float lr = static_cast<float>(learning_rate);
   const float momentum = static_cast<float>(options_.momentum);
@@ -84,9 +88,10 @@ void SgdMomentum::step(ParameterVector& parameters, const ParameterVector& gradi
         m[i] = static_cast<float>(b1) * m[i] + static_cast<float>(1.0 - b1) * gi;
         v[i] = static_cast<float>(b2) * v[i] + static_cast<float>(1.0 - b2) * gi * gi;
         theta[i] -= lr * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + 1e-8f);
+        suspicious += !(std::fabs(theta[i]) <= kSuspicious);
       }
     }
-    return;
+    return suspicious;
   }
   for (const TensorSpec& spec : parameters.specs()) {
     const float decay = spec.decay ? static_cast<float>(options_.weight_decay) : 0.0f;
@@ -97,8 +102,10 @@ void SgdMomentum::step(ParameterVector& parameters, const ParameterVector& gradi
     for (Index i = 0; i < n; ++i) {
       v[i] = momentum * v[i] - lr * (g[i] + decay * theta[i]);
       theta[i] += v[i];
+      suspicious += !(std::fabs(theta[i]) <= kSuspicious);
     }
   }
+  return suspicious;
 }
 
 }  // namespace logz

@@ -45,8 +45,10 @@ class SgdMomentum {
 
   // The learning rate at fraction `progress` in [0, 1] of the run.
   double learning_rate(double progress) const;
-  // One update with learning rate `learning_rate`.
-  void step(ParameterVector& parameters, const ParameterVector& gradient, double learning_rate);
+  // One update with learning rate `learning_rate`. Returns how many
+  // parameters came out non-finite or beyond 10^6 in magnitude (0 normally),
+  // counted in the same pass.
+  std::size_t step(ParameterVector& parameters, const ParameterVector& gradient, double learning_rate);
 
   const ParameterVector& velocity() const { return velocity_; }
   void set_velocity(ParameterVector velocity) { velocity_ = std::move(velocity); }

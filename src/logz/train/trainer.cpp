@@ -95,12 +95,10 @@ void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
           objective_.gradient(model_, batch.topRows(rows), gradient, sampling_);
       const double update = static_cast<double>((epoch - 1) * batches + b);
       progress.learning_rate = optimizer_.learning_rate(update / total_updates);
-      std::string problem = diagnose(gradient.values(), "gradient");
-      if (problem.empty()) {
-        optimizer_.step(model_.parameters(), gradient, progress.learning_rate);
-        problem = diagnose(model_.parameters().values(), "parameters");
-      }
-      if (!problem.empty()) {
+      if (optimizer_.step(model_.parameters(), gradient, progress.learning_rate) > 0) {
+        // Something blew up; find out what, to say so.
+        std::string problem = diagnose(gradient.values(), "gradient");
+        if (problem.empty()) problem = diagnose(model_.parameters().values(), "parameters");
         throw DivergenceError(fmt::format(
             "training diverged at epoch {}, batch {}: {}; the learning rate ({:g}) is likely too "
             "large for this model and data; try a smaller --lr",
