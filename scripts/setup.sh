@@ -11,6 +11,7 @@ packages=(
   libopenblas-openmp-dev libeigen3-dev      # GEMM (OpenBLAS, OpenMP build) and matrix types
   libcli11-dev nlohmann-json3-dev libfmt-dev librandom123-dev zlib1g-dev
   libgtest-dev python3-numpy                # tests (C++ and command line)
+  libbenchmark-dev                          # micro-benchmarks (bench/)
   dataset-fashion-mnist                     # --data fashion-mnist and its test
 )
 

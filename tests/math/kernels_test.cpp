@@ -132,3 +132,55 @@ TEST(Gemm, ResultDoesNotDependOnTheThreadCount) {
 
 }  // namespace
 }  // namespace logz
+
+namespace logz {
+namespace {
+
+// Binary op(A) (data, samples) takes the row-sum path when sparse enough;
+// every result must equal the BLAS's to rounding.
+TEST(Gemm, BinaryLeftOperandMatchesTheBlas) {
+  struct Case {
+    Index m, n, k;
+    float density;
+  };
+  RandomStream stream(3, 3);
+  for (const Case s : {Case{100, 500, 784, 0.13f}, Case{7, 33, 19, 0.25f}, Case{784, 500, 100, 0.1f},
+                       Case{50, 300, 200, 0.6f}, Case{3, 5, 4, 0.0f}}) {
+    for (const Transpose ta : {Transpose::no, Transpose::yes}) {
+      MatrixF a(ta == Transpose::no ? s.m : s.k, ta == Transpose::no ? s.k : s.m);
+      sample_bernoulli(MatrixF::Constant(a.rows(), a.cols(), s.density), a, stream);
+      const MatrixF b = ramp(s.k, s.n, 0.5f);
+      const MatrixF b_transposed = b.transpose();
+      for (const float beta : {0.0f, 1.0f}) {
+        MatrixF expected = ramp(s.m, s.n, 1.0f), got = expected, got_t = expected;
+        if (beta == 0.0f) got.setConstant(std::nanf(""));
+        if (beta == 0.0f) got_t.setConstant(std::nanf(""));
+        set_gemm_backend(GemmBackend::openblas);
+        gemm(-0.5f, a, ta, b, Transpose::no, beta, expected);
+        set_gemm_backend(GemmBackend::automatic);
+        gemm(-0.5f, a, ta, b, Transpose::no, beta, got);
+        gemm(-0.5f, a, ta, b_transposed, Transpose::yes, beta, got_t);
+        EXPECT_LT((got - expected).cwiseAbs().maxCoeff(), 1e-4f * (1.0f + expected.cwiseAbs().maxCoeff()))
+            << s.m << "x" << s.n << "x" << s.k << " density " << s.density << " ta " << (ta == Transpose::yes);
+        EXPECT_LT((got_t - expected).cwiseAbs().maxCoeff(), 1e-4f * (1.0f + expected.cwiseAbs().maxCoeff()))
+            << "op(B) = B^T";
+        MatrixF packed = ramp(s.m, s.n, 1.0f);
+        if (beta == 0.0f) packed.setConstant(std::nanf(""));
+        gemm(-0.5f, a, ta, PackedMatrix(b, Transpose::no), beta, packed);
+        EXPECT_LT((packed - expected).cwiseAbs().maxCoeff(), 1e-4f * (1.0f + expected.cwiseAbs().maxCoeff()));
+      }
+    }
+  }
+  // A value other than 0 and 1 anywhere sends the product down the dense path.
+  MatrixF a = MatrixF::Zero(20, 30);
+  a(19, 29) = 0.5f;
+  a(0, 0) = 1.0f;
+  const MatrixF b = ramp(30, 40, 1.0f);
+  MatrixF got(20, 40), expected(20, 40);
+  gemm(1.0f, a, Transpose::no, b, Transpose::no, 0.0f, got);
+  expected = a * b;
+  EXPECT_LT((got - expected).cwiseAbs().maxCoeff(), 1e-4f);
+}
+
+}  // namespace
+}  // namespace logz

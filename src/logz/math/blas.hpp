@@ -19,8 +19,8 @@ void gemm(float alpha, ConstMatrixRef a, Transpose transpose_a, ConstMatrixRef b
 
 // op(B) prepared once for many products with it, such as an RBM's weights
 // through an AIS run: on the AVX-512 path its panels are packed ahead (the
-// products then skip that work); otherwise it keeps a copy for the BLAS.
-// Built for the backend in use at construction.
+// products then skip that work); it also keeps op(B) row by row, for the
+// BLAS and for the binary path. Built for the backend in use at construction.
 class PackedMatrix {
  public:
   PackedMatrix(ConstMatrixRef b, Transpose transpose);
@@ -41,7 +41,11 @@ void gemm(float alpha, ConstMatrixRef a, Transpose transpose_a, const PackedMatr
           MatrixRef c);
 
 // Which code computes the products: the AVX-512 kernel of logz
-// (gemm_avx512.hpp) where the CPU has AVX-512F, else the BLAS. `automatic`
+// (gemm_avx512.hpp) where the CPU has AVX-512F, else the BLAS. On the AVX-512
+// path, a product whose op(A) holds only zeros and ones, at most 40% ones
+// (binary data and sampled units), and whose op(B) is not transposed is
+// computed as sums of the rows op(A) selects: exact, and several times less
+// work than the full product. `automatic`
 // is the default; the environment variable LOGZ_GEMM=openblas|avx512|auto
 // sets the starting choice (an unavailable avx512 falls back to the BLAS).
 enum class GemmBackend { automatic, openblas, avx512 };

@@ -37,3 +37,20 @@ std::size_t packed_b_size(long n, long k);
 void pack_b(bool transpose_b, const float* b, long ldb, long n, long k, float* out);
 
 }  // namespace logz::detail
+
+namespace logz::detail {
+
+// When op(A) holds only zeros and ones with at most `max_density` ones,
+// C <- alpha op(A) op(B) + beta C as sums of the rows of op(B) that op(A)
+// selects: the work of the ones alone. With transpose_b, op(B) = B^T is first
+// written out row by row into `b_workspace` (n * k floats). Returns false,
+// having written nothing, otherwise. `index_workspace` holds at least
+// gemm_binary_workspace(m, k) ints. Rows of C are summed in a fixed order,
+// split over threads by rows: the result does not depend on them.
+std::size_t gemm_binary_workspace(long m, long k);
+bool gemm_binary_avx512(bool transpose_a, bool transpose_b, long m, long n, long k, float alpha,
+                        const float* a, long lda, const float* b, long ldb, float beta, float* c,
+                        long ldc, int* index_workspace, float* b_workspace, int threads,
+                        double max_density);
+
+}  // namespace logz::detail

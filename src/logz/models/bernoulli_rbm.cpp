@@ -241,10 +241,14 @@ void BernoulliRbm::start_chains(ConstMatrixRef visible, ChainState& state,
   sample_hidden(state.visible, state.hidden_probability, state.hidden, stream);
 }
 
-void BernoulliRbm::gibbs_sweep(ChainState& state, RandomStream& stream) const {
+void BernoulliRbm::gibbs_sweep(ChainState& state, RandomStream& stream, bool draw_hidden) const {
   state.visible_probability.resize(state.chains(), n_visible_);
   sample_visible(state.hidden, state.visible_probability, state.visible, stream);
-  sample_hidden(state.visible, state.hidden_probability, state.hidden, stream);
+  if (draw_hidden) {
+    sample_hidden(state.visible, state.hidden_probability, state.hidden, stream);
+  } else {
+    hidden_probability(state.visible, state.hidden_probability);
+  }
 }
 
 void BernoulliRbm::add_chain_gradient(const ChainState& state, double scale,

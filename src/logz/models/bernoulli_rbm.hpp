@@ -94,7 +94,7 @@ class BernoulliRbm final : public GibbsModel, public BitFlipModel {
 
   void start_chains(ConstMatrixRef visible, ChainState& state,
                     RandomStream& stream) const override;
-  void gibbs_sweep(ChainState& state, RandomStream& stream) const override;
+  void gibbs_sweep(ChainState& state, RandomStream& stream, bool sample_hidden = true) const override;
   void add_chain_gradient(const ChainState& state, double scale,
                           ParameterVector& gradient) const override;
 

@@ -95,8 +95,11 @@ class GibbsModel : public EnergyModel {
   // Puts the chains at `visible` and draws what the model keeps beside it.
   virtual void start_chains(ConstMatrixRef visible, ChainState& state,
                             RandomStream& stream) const = 0;
-  // One full sweep: every unit is resampled once from its conditional.
-  virtual void gibbs_sweep(ChainState& state, RandomStream& stream) const = 0;
+  // One full sweep: every unit is resampled once from its conditional. With
+  // `sample_hidden` false the last hidden layer is left as probabilities
+  // only (state.hidden is then stale): enough for a final gradient.
+  virtual void gibbs_sweep(ChainState& state, RandomStream& stream,
+                           bool sample_hidden = true) const = 0;
   // gradient += scale * sum_chains dF(visible)/dtheta, reusing the state's statistics.
   virtual void add_chain_gradient(const ChainState& state, double scale,
                                   ParameterVector& gradient) const = 0;

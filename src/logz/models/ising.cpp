@@ -110,7 +110,7 @@ void IsingModel::start_chains(ConstMatrixRef x, ChainState& state, RandomStream&
   state.hidden_probability.resize(0, 0);
 }
 
-void IsingModel::gibbs_sweep(ChainState& state, RandomStream& stream) const {
+void IsingModel::gibbs_sweep(ChainState& state, RandomStream& stream, bool /*sample_hidden*/) const {
   sweep_visible(state.visible, stream, PathPoint{});
 }
 

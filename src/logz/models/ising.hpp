@@ -59,7 +59,7 @@ class IsingModel final : public GibbsModel, public BitFlipModel {
                                 ParameterVector& gradient) const override;
 
   void start_chains(ConstMatrixRef x, ChainState& state, RandomStream& stream) const override;
-  void gibbs_sweep(ChainState& state, RandomStream& stream) const override;
+  void gibbs_sweep(ChainState& state, RandomStream& stream, bool sample_hidden = true) const override;
   void add_chain_gradient(const ChainState& state, double scale,
                           ParameterVector& gradient) const override;
   void sweep_visible(MatrixRef x, RandomStream& stream, PathPoint at) const override;

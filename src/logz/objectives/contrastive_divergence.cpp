@@ -19,7 +19,8 @@ StepReport ContrastiveDivergence::gradient(const EnergyModel& model, ConstMatrix
   gibbs.add_chain_gradient(state_, 1.0 / n, gradient);  // positive phase, at the data
   StepReport report;
   for (int sweep = 0; sweep < k_; ++sweep) {
-    gibbs.gibbs_sweep(state_, stream);
+    // The last sweep's hidden units enter the gradient as probabilities only.
+    gibbs.gibbs_sweep(state_, stream, /*sample_hidden=*/sweep + 1 < k_);
     if (sweep == 0 && state_.visible_probability.size() == batch.size()) {
       report.reconstruction_error = (batch - state_.visible_probability).squaredNorm() / n;
     }

@@ -99,6 +99,8 @@ std::size_t SgdMomentum::step(ParameterVector& parameters, const ParameterVector
     const float* g = gradient.values().data() + spec.offset;
     float* v = velocity_.values().data() + spec.offset;
     const Index n = spec.size();
+    // Element by element, so any split over threads gives the same result.
+#pragma omp parallel for reduction(+ : suspicious) schedule(static) if (n >= (Index{1} << 16))
     for (Index i = 0; i < n; ++i) {
       v[i] = momentum * v[i] - lr * (g[i] + decay * theta[i]);
       theta[i] += v[i];

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""One run, same machine, same data and settings: logz against the PyTorch and
+scikit-learn peers in ../shared/bench, with the machine's limits measured
+beside them. Prints one Markdown table of seconds and ratios (peer / logz).
+
+  bash bench/compare.sh            # both BLAS settings (OPENBLAS_CORETYPE as set, then unset)
+  /usr/bin/python3 bench/compare.py [--epochs 5] [--ais-betas 14500] [--setting as-set|unset]
+
+What is timed (784 x 500 RBM, batch 100, all 10,000 MNIST-10k images binarized
+at 0.5, SGD lr 0.05 momentum 0.5):
+  CD-1 and PCD epochs   median of epochs 2..E of each program's own training
+  AIS                   100 chains x 14,500 linear steps on logz's CD-1 model,
+                        the same model and base rates for both (bench/ais_vs_torch.py)
+  exact log Z 784 x 20  each program's own small model (cost does not depend on weights)
+  exact PL              all 784 bits of 10,000 images under the 784 x 500 model
+                        (the peer's time is measured on 1,000 and scaled, as it prints)
+The PyTorch peer runs with OMP_WAIT_POLICY=PASSIVE (its fair setting); logz
+with its defaults. Peak memory (max RSS) of logz's PCD training and AIS run.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(ROOT, "..", "shared", "bench")
+PY = "/usr/bin/python3"
+
+
+def sh(cmd, env=None, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, **kw).stdout
+
+
+def peak_rss_mb(cmd, env):
+    """Runs cmd; returns (stdout, max RSS of that child in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = sh(cmd, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return out, max(after, before) / 1024.0  # ru_maxrss is the largest child so far, in KB
+
+
+def median_epoch(run_dir):
+    import csv
+    with open(os.path.join(run_dir, "metrics.csv")) as f:
+        seconds = [float(r["epoch_seconds"]) for r in csv.DictReader(f)]
+    return statistics.median(seconds[1:] or seconds)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--logz", default=os.path.join(ROOT, "build", "logz"))
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--ais-betas", type=int, default=14500)
+    ap.add_argument("--setting", default="as-set", choices=["as-set", "unset"])
+    a = ap.parse_args()
+
+    env = dict(os.environ)
+    if a.setting == "unset":
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    logz_env = {k: v for k, v in env.items() if k != "OMP_WAIT_POLICY"}
+    peer_env = dict(env, OMP_WAIT_POLICY="PASSIVE")
+    blas = env.get("OPENBLAS_CORETYPE", "(unset)")
+    cpu = re.search(r"Model name:\s*(.*)", sh(["lscpu"])).group(1).strip()
+    print(f"machine: {cpu}, {os.cpu_count()} cores; OPENBLAS_CORETYPE={blas}", flush=True)
+
+    tmp = tempfile.mkdtemp(prefix="logz-bench-")
+    # The machine's limits: OpenBLAS sgemm on the CD-1 shapes and the FMA peak.
+    peak_bin = os.path.join(tmp, "sgemm_peak")
+    sh(["g++", "-O2", "-std=c++17", "-march=x86-64-v3", "-mavx512f",
+        os.path.join(SHARED, "sgemm_peak.cpp"), "-o", peak_bin, "-lopenblas"])
+    peak = sh([peak_bin, "2"], env)
+    sgemm = [float(m.group(1)) for m in re.finditer(r"^\S.*?\s+(?:NN|NT|TN)\s+100\s+\d+\s+\d+\s+([\d.]+)",
+                                                    peak, re.M)]
+    sgemm_cd = statistics.mean(sgemm) if sgemm else float("nan")
+    fma512 = float(re.search(r"AVX512 FMA.*threads=2:\s*([\d.]+)", peak).group(1))
+    fma2 = float(re.search(r"AVX2 FMA.*threads=2:\s*([\d.]+)", peak).group(1))
+
+    rows = {}
+    train = ["--data", "mnist10k", "--test-count", "0", "--hidden", "500", "--batch", "100",
+             "--lr", "0.05", "--momentum", "0.5", "--epochs", str(a.epochs), "--seed", "1",
+             "--progress", "never"]
+    for method in ("cd", "pcd"):
+        out_dir = os.path.join(tmp, method)
+        _, rss = peak_rss_mb([a.logz, "train", "--method", method, *train, "--out", out_dir], logz_env)
+        rows[method] = {"logz": median_epoch(out_dir), "rss": rss}
+    model500 = os.path.join(tmp, "cd", "model.safetensors")
+    print("logz training done", flush=True)
+
+    # The peers.
+    peer = sh([PY, os.path.join(SHARED, "peer_torch.py"), "--what", "cd1,pcd,exact,pl",
+               "--epochs", str(a.epochs)], peer_env)
+    torch = json.loads(re.search(r"^RESULT (.*)$", peer, re.M).group(1))
+    print("PyTorch peer done", flush=True)
+    sk = sh([PY, os.path.join(SHARED, "peer_sklearn.py"), "--epochs", str(a.epochs),
+             "--dtypes", "float32"], env)
+    sk_epoch = float(re.search(r"->\s*([\d.]+) s/epoch", sk).group(1))
+    print("scikit-learn peer done", flush=True)
+    rows["cd"]["torch"] = torch["cd1_s_per_epoch_median"]
+    rows["pcd"]["torch"] = torch["pcd_s_per_epoch_median"]
+    rows["pcd"]["sklearn"] = sk_epoch
+
+    # AIS on the same model and schedule, both programs (bench/ais_vs_torch.py).
+    ais = sh([PY, os.path.join(ROOT, "bench", "ais_vs_torch.py"), model500, "--chains", "100",
+              "--betas", str(a.ais_betas), "--logz", a.logz], peer_env)
+    ais_result = json.loads(re.search(r"^RESULT (.*)$", ais, re.M).group(1))
+    _, ais_rss = peak_rss_mb([a.logz, "estimate", model500, "--method", "ais", "--chains", "100",
+                              "--betas", "200", "--data", "mnist10k", "--progress", "never"], logz_env)
+    rows["ais"] = {"logz": ais_result["logz_s"], "torch": ais_result["torch_s"], "rss": ais_rss}
+
+    # Exact log Z: 784 x 20 (and 784 x 25 for logz alone).
+    for hidden in (20, 25):
+        out_dir = os.path.join(tmp, f"exact{hidden}")
+        sh([a.logz, "train", "--data", "mnist10k", "--hidden", str(hidden), "--method", "cd",
+            "--epochs", "3", "--out", out_dir, "--progress", "never"], logz_env)
+        est = json.loads(sh([a.logz, "estimate", os.path.join(out_dir, "model.safetensors"),
+                             "--json"], logz_env))
+        rows[f"exact{hidden}"] = {"logz": est["seconds"]}
+    rows["exact20"]["torch"] = torch["exact_s"]
+
+    # Exact pseudolikelihood of the 10,000 images.
+    pl = json.loads(sh([a.logz, "eval", model500, "--data", "mnist10k", "--split", "all",
+                        "--metric", "pseudolikelihood", "--json"], logz_env))
+    rows["pl"] = {"logz": pl["seconds"],
+                  "torch": torch["pl_exact_s"] * 10000 / torch["pl_exact_n"]}
+
+    names = {"cd": "CD-1 epoch (784 x 500)", "pcd": "PCD epoch (784 x 500)",
+             "ais": f"AIS 100 chains x {a.ais_betas} steps (784 x 500)",
+             "exact20": "exact log Z, 784 x 20", "exact25": "exact log Z, 784 x 25",
+             "pl": "exact pseudolikelihood, 10,000 images (784 x 500)"}
+    print()
+    print(f"OPENBLAS_CORETYPE={blas}; {cpu}, {os.cpu_count()} cores")
+    print()
+    print("| task | logz (s) | PyTorch (s) | scikit-learn (s) | PyTorch / logz | scikit-learn / logz | logz peak RSS (MB) |")
+    print("|---|---|---|---|---|---|---|")
+    for key in ("cd", "pcd", "ais", "exact20", "exact25", "pl"):
+        r = rows[key]
+        t, s = r.get("torch"), r.get("sklearn")
+        cell = lambda x: f"{x:.3f}" if x is not None else "-"
+        ratio = lambda x: f"{x / r['logz']:.2f}x" if x is not None else "-"
+        rss = f"{r['rss']:.0f}" if "rss" in r else "-"
+        print(f"| {names[key]} | {r['logz']:.3f} | {cell(t)} | {cell(s)} | {ratio(t)} | {ratio(s)} | {rss} |")
+    flops = 5 * 2.0 * 100 * 784 * 500 * 100
+    achieved = flops / rows["cd"]["logz"] * 1e-9
+    print()
+    print(f"CD-1 epoch: {flops * 1e-9:.1f} GFLOP in 5 products per batch -> {achieved:.0f} GFLOP/s achieved; "
+          f"OpenBLAS sgemm on these shapes {sgemm_cd:.0f} GFLOP/s (2 threads, this setting); "
+          f"FMA peak {fma512:.0f} (AVX-512) / {fma2:.0f} (AVX2) GFLOP/s; "
+          f"data 10,000 x 784 float32 = {10000 * 784 * 4 / 2**20:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
