@@ -142,7 +142,8 @@ double softplus_shift_difference(const float* x, const float* y, float sign,
     const Index len = std::min(kSumChunk, n - start);
     const Eigen::Map<const Eigen::ArrayXf> xs(x + start, len), ys(y + start, len);
     const Eigen::Map<const Eigen::ArrayXf> inverse(reciprocal + start, len);
-    const Eigen::ArrayXf z = xs + sign * ys;
+    // At most 64 values: on the stack, not the heap (this runs V times per example).
+    const Eigen::Array<float, Eigen::Dynamic, 1, 0, kSumChunk, 1> z = xs + sign * ys;
     const float positive = (z.max(0.0f) - xs.max(0.0f)).sum();
     const float ratio = ((1.0f + (-z.abs()).exp()) * inverse).prod();
     total += static_cast<double>(positive) + std::log(static_cast<double>(ratio));
