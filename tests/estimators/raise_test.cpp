@@ -112,23 +112,47 @@ TEST(Raise, IsBelowTheExactLikelihoodOfDataDrawnFromTheModel) {
   }
 }
 
-TEST(Raise, IsBelowTheExactTestLikelihoodOfAWellFittedMnistRbm) {
+TEST(Raise, TightensTowardsTheExactTestLikelihoodOfAnMnistRbm) {
   // 784 x 20 trained with PCD on MNIST-10k; exact log Z by enumeration.
+  // RAISE is a stochastic lower bound on log p_ann, the annealing model's
+  // marginal, not on log p: for real test data (not drawn from the model) the
+  // annealing model, which starts from the data's base rates, can explain the
+  // data a little better than an under-trained RBM does. Builds that differ
+  // only in rounding train different models here, and on one of them the
+  // 3,000-step estimate is 0.33 +/- 0.06 nats above the exact value (see the
+  // README's estimator table). What holds for any of them: a short schedule
+  // is clearly low, the estimate rises as the schedule grows, and a long one
+  // is close. Compared example by example (paired differences), so the
+  // standard error excludes the spread of the data's own log-likelihoods.
   const testing::TrainedMnistRbm trained = testing::train_mnist_rbm(20, 30, 1, /*persistent=*/true);
   const VectorF base = visible_log_odds(trained.data.train);
   const MatrixF test = trained.data.test.topRows(300);
-  const double exact = average_log_likelihood(trained.rbm, test, exact_log_z(trained.rbm)).average;
+  const double log_z = exact_log_z(trained.rbm).log_z;
+  std::vector<double> exact(static_cast<std::size_t>(test.rows()));
+  trained.rbm.free_energy(test, exact);
   double previous = -std::numeric_limits<double>::infinity();
   for (std::size_t steps : {30, 300, 3000}) {
     AisOptions options;
     options.betas = linear_schedule(steps);
     options.seed = steps;
     const RaiseResult r = raise_log_likelihood(trained.rbm, base, test, options);
-    EXPECT_LT(r.average, exact) << steps << " steps";
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+      const double d = r.log_likelihoods[i] - (-exact[i] - log_z);
+      sum += d;
+      squares += d * d;
+    }
+    const double n = static_cast<double>(exact.size());
+    const double mean = sum / n, se = std::sqrt((squares / n - mean * mean) / (n - 1));
+    if (steps == 30) {
+      EXPECT_LT(mean + 3 * se, -1.0) << steps << " steps: mean " << mean << ", se " << se;
+    }
+    if (steps == 3000) {
+      EXPECT_LT(std::abs(mean), 1.0) << "at 3,000 steps the estimate is close: " << mean;
+    }
     EXPECT_GT(r.average, previous) << steps << " steps: the bound tightens as the schedule grows";
     previous = r.average;
   }
-  EXPECT_GT(previous, exact - 2.0);  // and at 3,000 steps it is close
 }
 
 }  // namespace
