@@ -6,6 +6,7 @@
 // `objective` is empty for them, never a made-up number.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +30,16 @@ struct StepReport {
   std::map<std::string, double> diagnostics;
 };
 
+// What a principle carries from one batch to the next (persistent chains, a
+// tempering ladder and its swap counts), so that a checkpoint restores a run
+// exactly: named float32 matrices and exact integer counts. Empty for
+// principles that keep nothing between batches.
+struct ObjectiveState {
+  std::map<std::string, MatrixF> matrices;
+  std::map<std::string, std::int64_t> counts;
+  bool empty() const { return matrices.empty() && counts.empty(); }
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
@@ -37,6 +48,11 @@ class Objective {
   // of the loss on `batch` [n, n_visible].
   virtual StepReport gradient(const EnergyModel& model, ConstMatrixRef batch,
                               ParameterVector& gradient, RandomStream& stream) = 0;
+
+  virtual ObjectiveState state() const { return {}; }
+  // Continues from `state` (from state() of an objective with the same
+  // settings) on `model`. Throws Error when the state does not fit.
+  virtual void restore(const ObjectiveState& state, const EnergyModel& model);
 };
 
 }  // namespace logz

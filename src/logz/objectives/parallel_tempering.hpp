@@ -33,6 +33,10 @@ class ParallelTempering final : public Objective {
                       RandomStream& stream) override;
   const TemperingLadder* ladder() const { return ladder_.get(); }
 
+  // Every level's states and the swap counts.
+  ObjectiveState state() const override;
+  void restore(const ObjectiveState& state, const EnergyModel& model) override;
+
  private:
   Index n_chains_;
   int temperatures_;

@@ -1,5 +1,8 @@
 #include "logz/objectives/persistent_contrastive_divergence.hpp"
 
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
 #include "logz/objectives/gibbs_model_cast.hpp"
 
 namespace logz {
@@ -8,6 +11,49 @@ PersistentContrastiveDivergence::PersistentContrastiveDivergence(Index chains, i
     : n_chains_(chains), k_(k) {
   if (chains < 0) throw SettingError("--chains", "the number of persistent chains must be >= 1");
   if (k < 1) throw SettingError("--k", "the number of Gibbs sweeps must be at least 1");
+}
+
+namespace {
+
+// The members of a chain state, by the names a checkpoint gives them.
+template <typename State, typename Visit>
+void for_each_part(State& chains, Visit visit) {
+  visit("chains.visible", chains.visible);
+  visit("chains.visible_probability", chains.visible_probability);
+  visit("chains.hidden", chains.hidden);
+  visit("chains.hidden_probability", chains.hidden_probability);
+}
+
+}  // namespace
+
+ObjectiveState PersistentContrastiveDivergence::state() const {
+  ObjectiveState state;
+  for_each_part(chains_, [&](const char* name, const MatrixF& part) {
+    if (part.size() > 0) state.matrices[name] = part;
+  });
+  return state;
+}
+
+void PersistentContrastiveDivergence::restore(const ObjectiveState& state, const EnergyModel& model) {
+  ChainState chains;
+  std::size_t used = 0;
+  for_each_part(chains, [&](const char* name, MatrixF& part) {
+    if (const auto found = state.matrices.find(name); found != state.matrices.end()) {
+      part = found->second;
+      ++used;
+    }
+  });
+  if (used != state.matrices.size() || !state.counts.empty()) {
+    throw Error("the checkpoint's chain state has parts that pcd does not know");
+  }
+  if (chains.chains() > 0) {
+    const Index expected = n_chains_ > 0 ? n_chains_ : chains.chains();
+    if (chains.chains() != expected || chains.visible.cols() != model.n_visible()) {
+      throw Error(fmt::format("the checkpoint holds {} chains of {} units; this run needs {} of {}",
+                              chains.chains(), chains.visible.cols(), expected, model.n_visible()));
+    }
+  }
+  chains_ = std::move(chains);
 }
 
 StepReport PersistentContrastiveDivergence::gradient(const EnergyModel& model,

@@ -23,9 +23,13 @@ class PersistentContrastiveDivergence final : public Objective {
   StepReport gradient(const EnergyModel& model, ConstMatrixRef batch, ParameterVector& gradient,
                       RandomStream& stream) override;
 
-  // The chains' state, for checkpoints and inspection; empty before the first step.
+  // The chains' state, for inspection; empty before the first step.
   const ChainState& chains() const { return chains_; }
   void set_chains(ChainState chains) { chains_ = std::move(chains); }
+
+  // The chains' four matrices (those not empty).
+  ObjectiveState state() const override;
+  void restore(const ObjectiveState& state, const EnergyModel& model) override;
 
  private:
   Index n_chains_;

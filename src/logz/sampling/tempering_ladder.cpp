@@ -24,6 +24,24 @@ TemperingLadder::TemperingLadder(const GibbsModel& model, const VectorF* base_vi
   }
 }
 
+TemperingLadder::TemperingLadder(const GibbsModel& model, const VectorF* base_visible_bias,
+                                 std::vector<double> betas, std::vector<MatrixF> states,
+                                 SwapCounts counts)
+    : model_(model),
+      base_(base_visible_bias),
+      betas_(std::move(betas)),
+      states_(std::move(states)),
+      accepted_(std::move(counts.accepted)),
+      proposed_(std::move(counts.proposed)),
+      sweeps_(counts.sweeps) {
+  assert(states_.size() == betas_.size() && accepted_.size() + 1 == betas_.size() &&
+         proposed_.size() == accepted_.size());
+}
+
+TemperingLadder::SwapCounts TemperingLadder::swap_counts() const {
+  return {accepted_, proposed_, sweeps_};
+}
+
 PathPoint TemperingLadder::point(std::size_t level) const {
   return PathPoint(static_cast<float>(betas_[level]), base_);
 }

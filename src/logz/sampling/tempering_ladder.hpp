@@ -16,6 +16,7 @@
 // independent, which is what error estimates across replicas need.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "logz/math/random.hpp"
@@ -49,6 +50,17 @@ class TemperingLadder {
   // Fraction of accepted swaps between levels l and l + 1, over all sweeps so far.
   std::vector<double> swap_acceptance() const;
 
+  // What a checkpoint needs besides the states to continue exactly.
+  struct SwapCounts {
+    std::vector<std::int64_t> accepted, proposed;  // per pair of neighbours
+    std::int64_t sweeps = 0;
+  };
+  SwapCounts swap_counts() const;
+  // A ladder continued from `states` (one matrix per level, all the same
+  // shape) and `counts`, as swap_counts() and states() gave them.
+  TemperingLadder(const GibbsModel& model, const VectorF* base_visible_bias,
+                  std::vector<double> betas, std::vector<MatrixF> states, SwapCounts counts);
+
  private:
   void swap_pairs(std::size_t first_level, RandomStream& stream);
 
@@ -56,8 +68,8 @@ class TemperingLadder {
   const VectorF* base_;
   std::vector<double> betas_;
   std::vector<MatrixF> states_;
-  std::vector<long> accepted_, proposed_;
-  long sweeps_ = 0;
+  std::vector<std::int64_t> accepted_, proposed_;
+  std::int64_t sweeps_ = 0;
 };
 
 }  // namespace logz

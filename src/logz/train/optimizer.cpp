@@ -1,5 +1,6 @@
 #include "logz/train/optimizer.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <fmt/format.h>
@@ -108,6 +109,31 @@ std::size_t SgdMomentum::step(ParameterVector& parameters, const ParameterVector
     }
   }
   return suspicious;
+}
+
+}  // namespace logz
+
+namespace logz {
+
+SgdMomentum::State SgdMomentum::state() const {
+  State state;
+  state.velocity.assign(velocity_.values().begin(), velocity_.values().end());
+  state.second_moment.assign(second_moment_.values().begin(), second_moment_.values().end());
+  state.steps = steps_;
+  return state;
+}
+
+void SgdMomentum::restore(const State& state) {
+  const auto size = static_cast<std::size_t>(velocity_.size());
+  const std::size_t second = options_.kind == OptimizerKind::adam ? size : 0;
+  if (state.velocity.size() != size || state.second_moment.size() != second || state.steps < 0) {
+    throw Error(fmt::format("the checkpoint's optimizer state ({} + {} values) does not fit this "
+                            "run's optimizer ({} + {})",
+                            state.velocity.size(), state.second_moment.size(), size, second));
+  }
+  std::copy(state.velocity.begin(), state.velocity.end(), velocity_.values().begin());
+  std::copy(state.second_moment.begin(), state.second_moment.end(), second_moment_.values().begin());
+  steps_ = state.steps;
 }
 
 }  // namespace logz

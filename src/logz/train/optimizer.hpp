@@ -14,7 +14,9 @@
 //   exponential   lr * (lr_final / lr)^(t / T)
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "logz/models/parameters.hpp"
 
@@ -53,11 +55,22 @@ class SgdMomentum {
   const ParameterVector& velocity() const { return velocity_; }
   void set_velocity(ParameterVector velocity) { velocity_ = std::move(velocity); }
 
+  // Everything an update depends on besides the parameters and the gradient,
+  // for checkpoints: the velocity (Adam: first moment), Adam's second moment
+  // (empty for SGD) and the number of steps taken.
+  struct State {
+    std::vector<float> velocity, second_moment;
+    std::int64_t steps = 0;
+  };
+  State state() const;
+  // Throws Error when `state` belongs to another optimizer or layout.
+  void restore(const State& state);
+
  private:
   SgdOptions options_;
   ParameterVector velocity_;        // sgd: velocity; adam: first moment
   ParameterVector second_moment_;   // adam
-  long steps_ = 0;
+  std::int64_t steps_ = 0;
 };
 
 }  // namespace logz

@@ -15,20 +15,18 @@ namespace {
 // still finite (no sensible energy model has weights of 10^6).
 constexpr float kExplodedMagnitude = 1e6f;
 
-class RunningMean {
- public:
+struct RunningMean {
+  double sum = 0.0;
+  std::int64_t count = 0;
+
   void add(const std::optional<double>& x) {
     if (!x) return;
-    sum_ += *x;
-    ++count_;
+    sum += *x;
+    ++count;
   }
   std::optional<double> value() const {
-    return count_ == 0 ? std::nullopt : std::optional<double>(sum_ / static_cast<double>(count_));
+    return count == 0 ? std::nullopt : std::optional<double>(sum / static_cast<double>(count));
   }
-
- private:
-  double sum_ = 0.0;
-  long count_ = 0;
 };
 
 // The first problem with a set of numbers, or an empty string.
@@ -65,7 +63,14 @@ Trainer::Trainer(EnergyModel& model, Objective& objective, TrainOptions options)
 
 void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
                   const EpochCallback& on_epoch) {
+  run(data, Hooks{on_batch, on_epoch, nullptr, nullptr});
+}
+
+Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
   options_.validate(data.rows());
+  if (options_.checkpoint_every_batches < 0 || options_.checkpoint_every_epochs < 0) {
+    throw SettingError("--checkpoint-every", "must be >= 0");
+  }
   const Index n = data.rows();
   const Index batches = (n + options_.batch_size - 1) / options_.batch_size;
   const double total_updates = static_cast<double>(batches) * options_.epochs;
@@ -73,19 +78,82 @@ void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
   MatrixF batch(options_.batch_size, data.cols());
   ParameterVector gradient = model_.parameters().zeros_like();
 
-  for (int epoch = 1; epoch <= options_.epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
-    std::iota(order.begin(), order.end(), Index{0});
-    for (Index i = n - 1; i > 0; --i) {  // Fisher-Yates
-      std::swap(order[static_cast<std::size_t>(i)],
-                order[shuffle_.below(static_cast<std::uint64_t>(i + 1))]);
+  int epoch = 1;
+  Index first_batch = 0;
+  RunningMean objective, reconstruction;
+  double seconds_before = 0.0;  // of the epoch, before this run
+  bool resumed_mid_epoch = false;
+  if (resume_) {
+    TrainerState state = std::move(*resume_);
+    resume_.reset();
+    if (state.order.size() != order.size() || state.batches_done < 0 ||
+        state.batches_done > batches || state.epoch < 1) {
+      throw Error(fmt::format("the checkpoint is for {} training examples in {} batches (at batch "
+                              "{}); this run has {} examples in {} batches",
+                              state.order.size(), (static_cast<Index>(state.order.size()) +
+                                                   options_.batch_size - 1) / options_.batch_size,
+                              state.batches_done, n, batches));
     }
-    RunningMean objective, reconstruction;
+    if (state.epoch > options_.epochs) {
+      throw SettingError("--epochs", fmt::format("{} is fewer than the checkpoint's {} epochs",
+                                                 options_.epochs, state.epoch));
+    }
+    for (Index i : state.order) {
+      if (i < 0 || i >= n) throw Error(fmt::format("the checkpoint's shuffle holds example {} of {}", i, n));
+    }
+    optimizer_.restore(state.optimizer);
+    objective_.restore(state.objective, model_);
+    shuffle_ = RandomStream(state.shuffle);
+    sampling_ = RandomStream(state.sampling);
+    if (state.batches_done == batches) {
+      epoch = state.epoch + 1;
+    } else {
+      epoch = state.epoch;
+      first_batch = state.batches_done;
+      order = std::move(state.order);
+      objective = {state.objective_sum, state.objective_count};
+      reconstruction = {state.reconstruction_sum, state.reconstruction_count};
+      seconds_before = state.epoch_seconds;
+      resumed_mid_epoch = true;
+    }
+  }
+
+  const auto snapshot = [&](Index batches_done, double epoch_seconds) {
+    TrainerState state;
+    state.epoch = epoch;
+    state.batches_done = batches_done;
+    state.order = order;
+    state.shuffle = shuffle_.state();
+    state.sampling = sampling_.state();
+    state.objective_sum = objective.sum;
+    state.objective_count = objective.count;
+    state.reconstruction_sum = reconstruction.sum;
+    state.reconstruction_count = reconstruction.count;
+    state.epoch_seconds = epoch_seconds;
+    state.optimizer = optimizer_.state();
+    state.objective = objective_.state();
+    return state;
+  };
+
+  for (; epoch <= options_.epochs; ++epoch) {
+    if (!resumed_mid_epoch) {
+      std::iota(order.begin(), order.end(), Index{0});
+      for (Index i = n - 1; i > 0; --i) {  // Fisher-Yates
+        std::swap(order[static_cast<std::size_t>(i)],
+                  order[shuffle_.below(static_cast<std::uint64_t>(i + 1))]);
+      }
+      objective = {};
+      reconstruction = {};
+      seconds_before = 0.0;
+      first_batch = 0;
+    }
+    resumed_mid_epoch = false;
+    const auto start = std::chrono::steady_clock::now();
     BatchProgress progress;
     progress.epoch = epoch;
     progress.epochs = options_.epochs;
     progress.batches = batches;
-    for (Index b = 0; b < batches; ++b) {
+    for (Index b = first_batch; b < batches; ++b) {
       const Index first = b * options_.batch_size;
       const Index rows = std::min(options_.batch_size, n - first);
       for (Index r = 0; r < rows; ++r) {
@@ -111,11 +179,27 @@ void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
       progress.reconstruction_error = reconstruction.value();
       progress.diagnostics = report.diagnostics;
       progress.epoch_seconds =
+          seconds_before +
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (on_batch) on_batch(progress);
+      if (hooks.on_batch) hooks.on_batch(progress);
+
+      const bool epoch_ended = b + 1 == batches;
+      const bool stopped_by_callback = epoch_ended && hooks.on_epoch && !hooks.on_epoch(progress);
+      const bool stop = hooks.stop_requested && hooks.stop_requested();
+      const std::int64_t done = static_cast<std::int64_t>(epoch - 1) * batches + b + 1;
+      const bool due = (options_.checkpoint_every_batches > 0 &&
+                        done % options_.checkpoint_every_batches == 0) ||
+                       (epoch_ended && options_.checkpoint_every_epochs > 0 &&
+                        epoch % options_.checkpoint_every_epochs == 0) ||
+                       (epoch_ended && epoch == options_.epochs);
+      if (hooks.on_checkpoint && (due || stop || stopped_by_callback)) {
+        hooks.on_checkpoint(snapshot(b + 1, progress.epoch_seconds));
+      }
+      if (stop) return End::stop_requested;
+      if (stopped_by_callback) return End::stopped_by_epoch_callback;
     }
-    if (on_epoch && !on_epoch(progress)) break;
   }
+  return End::completed;
 }
 
 }  // namespace logz

@@ -10,11 +10,19 @@
 // Divergence: after every update the gradient and the parameters are checked;
 // a non-finite or exploding value stops the run with a DivergenceError naming
 // the epoch and batch, before anything is written from the bad state.
+//
+// Checkpoints: between batches the trainer can hand out a TrainerState, all it
+// needs besides the model's parameters to go on exactly (the epoch's shuffle,
+// both random streams, the optimizer's moments, the objective's persistent
+// chains); a trainer given that state by resume_from() continues the run so
+// that it ends with the same parameters, bit for bit, as one never stopped.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "logz/math/random.hpp"
 #include "logz/models/energy_model.hpp"
@@ -28,6 +36,11 @@ struct TrainOptions {
   Index batch_size = 100;
   std::uint64_t seed = 0;
   SgdOptions sgd;
+  // When TrainHooks::on_checkpoint is called besides at a stop and at the end:
+  // after every `checkpoint_every_batches`-th batch of the run (0: never), and
+  // at the end of every `checkpoint_every_epochs`-th epoch (0: never).
+  long checkpoint_every_batches = 0;
+  int checkpoint_every_epochs = 1;
 
   // Throws SettingError naming the flag; n_examples is the training set's size.
   void validate(Index n_examples) const;
@@ -48,6 +61,21 @@ struct BatchProgress {
   std::map<std::string, double> diagnostics;
 };
 
+// Where a run stands between two batches. With the model's parameters it is
+// a checkpoint (train/checkpoint.hpp).
+struct TrainerState {
+  int epoch = 1;             // the epoch in progress, 1-based
+  Index batches_done = 0;    // of that epoch; all of them once the epoch has ended
+  std::vector<Index> order;  // that epoch's shuffle of the training examples
+  RandomStream::State shuffle, sampling;
+  // The epoch's running sums behind BatchProgress's means.
+  double objective_sum = 0.0, reconstruction_sum = 0.0;
+  std::int64_t objective_count = 0, reconstruction_count = 0;
+  double epoch_seconds = 0.0;  // spent on the epoch so far
+  SgdMomentum::State optimizer;
+  ObjectiveState objective;
+};
+
 class Trainer {
  public:
   using BatchCallback = std::function<void(const BatchProgress&)>;
@@ -55,9 +83,25 @@ class Trainer {
   // the parameters after the epoch. Returning false stops the run.
   using EpochCallback = std::function<bool(const BatchProgress&)>;
 
+  struct Hooks {
+    BatchCallback on_batch;
+    EpochCallback on_epoch;
+    // Called with the state to save, when TrainOptions says, when a stop is
+    // requested and at the end of the run (after on_epoch of that epoch).
+    std::function<void(const TrainerState&)> on_checkpoint;
+    // Asked after every batch; true ends the run after a checkpoint.
+    std::function<bool()> stop_requested;
+  };
+  enum class End { completed, stopped_by_epoch_callback, stop_requested };
+
   Trainer(EnergyModel& model, Objective& objective, TrainOptions options);
 
+  End run(ConstMatrixRef data, const Hooks& hooks);
   void run(ConstMatrixRef data, const BatchCallback& on_batch, const EpochCallback& on_epoch);
+
+  // The next run() continues from `state` (the model must already hold the
+  // parameters saved with it). Checked against the data when run() starts.
+  void resume_from(TrainerState state) { resume_ = std::move(state); }
 
   RandomStream& sampling_stream() { return sampling_; }
   RandomStream& shuffle_stream() { return shuffle_; }
@@ -70,6 +114,7 @@ class Trainer {
   SgdMomentum optimizer_;
   RandomStream shuffle_;
   RandomStream sampling_;
+  std::optional<TrainerState> resume_;
 };
 
 }  // namespace logz
