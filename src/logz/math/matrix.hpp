@@ -8,6 +8,8 @@
 
 #include <Eigen/Core>
 
+#include <vector>
+
 namespace logz {
 
 using Index = Eigen::Index;
@@ -27,5 +29,14 @@ using MatrixMap = Eigen::Map<MatrixF>;
 using ConstMatrixMap = Eigen::Map<const MatrixF>;
 using VectorMap = Eigen::Map<VectorF>;
 using ConstVectorMap = Eigen::Map<const VectorF>;
+
+// A float buffer aligned as Eigen aligns its own matrices (64 bytes with
+// AVX-512). Eigen's vectorized loops over a Map do the elements before the
+// first aligned address one at a time, and for exp, log and sums the one-
+// at-a-time results differ in the last bits from the vectorized ones; a
+// plain std::vector's address (16-byte aligned) varies with the heap's
+// history (even with the length of the command line), so results would vary
+// from run to run. Buffers that Eigen reads through a Map use this instead.
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
 }  // namespace logz

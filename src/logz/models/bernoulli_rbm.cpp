@@ -168,7 +168,7 @@ void BernoulliRbm::flip_free_energy_differences(ConstMatrixRef visible, MatrixRe
   const ConstMatrixMap w = W();
 #pragma omp parallel
   {
-    std::vector<float> reciprocal(static_cast<std::size_t>(n_hidden_));
+    AlignedFloats reciprocal(static_cast<std::size_t>(n_hidden_));
 #pragma omp for schedule(static)
     for (Index r = 0; r < n; ++r) {
       const float* a = &activation(r, 0);

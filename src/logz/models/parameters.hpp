@@ -55,7 +55,7 @@ class ParameterVector {
 
  private:
   std::vector<TensorSpec> specs_;
-  std::vector<float> values_;
+  AlignedFloats values_;  // aligned: results must not depend on where it lands
 };
 
 }  // namespace logz
