@@ -3,7 +3,9 @@
 //
 // Exit codes: 0 success; 1 an error in the input (a file, the data, a model)
 // or a run that diverged; 2 a command line that cannot be parsed or a flag
-// out of range. Every error is one line on stderr naming the file or flag.
+// out of range; 128 + N training stopped by signal N (130 SIGINT, 143
+// SIGTERM) after writing its checkpoint. Every error is one line on stderr
+// naming the file or flag.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +15,7 @@
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
+#include "logz/cli/stop_signals.hpp"
 #include "logz/error.hpp"
 
 namespace {
@@ -68,6 +71,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const logz::cli::Interrupted& e) {
+    std::fprintf(stderr, "logz: %s\n", e.what());
+    return 128 + e.signal();
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "logz: error: %s (see logz --help)\n", e.what());
     return 2;

@@ -1,10 +1,13 @@
+#include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <fmt/format.h>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
 #include "logz/cli/progress.hpp"
+#include "logz/cli/stop_signals.hpp"
 #include "logz/error.hpp"
 #include "logz/estimators/exact.hpp"
 #include "logz/estimators/log_likelihood.hpp"
@@ -18,6 +21,7 @@
 #include "logz/objectives/parallel_tempering.hpp"
 #include "logz/objectives/persistent_contrastive_divergence.hpp"
 #include "logz/sampling/gibbs.hpp"
+#include "logz/train/checkpoint.hpp"
 #include "logz/train/metrics.hpp"
 #include "logz/train/trainer.hpp"
 
@@ -58,9 +62,129 @@ struct TrainFlags {
   int eval_every = 1;
   int max_exact_bits = ExactOptions{}.max_bits;
   std::string out;
+  std::string checkpoint_every = "1epoch";
+  std::string resume;
   std::string progress = "auto";
   bool json = false;
+  CLI::App* command = nullptr;  // to tell which flags were given
 };
+
+// The flags that define a run, as a checkpoint keeps them for --resume. Data
+// paths are made absolute, so a run resumes from any folder.
+nlohmann::json flags_json(const TrainFlags& f) {
+  const auto absolute_if_file = [](const std::string& source) {
+    std::error_code ec;
+    const bool named = source == "mnist10k" || source == "fashion-mnist";
+    return !named && !source.empty() && fs::is_regular_file(source, ec) ? fs::absolute(source).string()
+                                                                        : source;
+  };
+  return {{"data", absolute_if_file(f.data.source)},
+          {"test_data", absolute_if_file(f.data.test_source)},
+          {"test_count", f.data.test_count},
+          {"binarize", f.data.binarize},
+          {"threshold", f.data.threshold},
+          {"binarize_seed", f.data.binarize_seed},
+          {"model", f.model},
+          {"hidden", f.hidden},
+          {"method", f.method},
+          {"k", f.k},
+          {"chains", f.chains},
+          {"temperatures", f.temperatures},
+          {"scan", f.scan},
+          {"epochs", f.epochs},
+          {"batch", f.batch},
+          {"optimizer", f.optimizer},
+          {"lr", f.lr},
+          {"momentum", f.momentum},
+          {"momentum_given", f.momentum_option != nullptr && f.momentum_option->count() > 0},
+          {"weight_decay", f.weight_decay},
+          {"lr_schedule", f.lr_schedule},
+          {"lr_final", f.lr_final},
+          {"init_std", f.init_std},
+          {"seed", f.seed},
+          {"monitor", f.monitor},
+          {"eval_every", f.eval_every},
+          {"max_exact_bits", f.max_exact_bits}};
+}
+
+// Flags that --resume may change: how the rest of the run is shown and saved,
+// and how long it goes on.
+bool may_change_on_resume(const std::string& flag) {
+  return flag == "--resume" || flag == "--epochs" || flag == "--progress" || flag == "--json" ||
+         flag == "--checkpoint-every" || flag == "--out";
+}
+
+// `f` as the checkpoint's flags, with what the command line may change.
+TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, const std::string& path) {
+  if (given.command != nullptr) {
+    for (const CLI::Option* option : given.command->get_options()) {
+      const std::string flag = option->get_name();
+      if (option->count() > 0 && !may_change_on_resume(flag)) {
+        throw SettingError(flag, "cannot change when resuming: --resume continues the run with "
+                                 "its own settings (only --epochs, --checkpoint-every, --progress "
+                                 "and --json may be given); start a new run to change it");
+      }
+    }
+  }
+  TrainFlags f = given;
+  try {
+    f.data.source = saved.at("data").get<std::string>();
+    f.data.test_source = saved.at("test_data").get<std::string>();
+    f.data.test_count = saved.at("test_count").get<long>();
+    f.data.binarize = saved.at("binarize").get<std::string>();
+    f.data.threshold = saved.at("threshold").get<double>();
+    f.data.binarize_seed = saved.at("binarize_seed").get<std::uint64_t>();
+    f.model = saved.at("model").get<std::string>();
+    f.hidden = saved.at("hidden").get<long>();
+    f.method = saved.at("method").get<std::string>();
+    f.k = saved.at("k").get<int>();
+    f.chains = saved.at("chains").get<long>();
+    f.temperatures = saved.at("temperatures").get<int>();
+    f.scan = saved.at("scan").get<std::string>();
+    if (given.command == nullptr || given.command->get_option("--epochs")->count() == 0) {
+      f.epochs = saved.at("epochs").get<int>();
+    }
+    f.batch = saved.at("batch").get<long>();
+    f.optimizer = saved.at("optimizer").get<std::string>();
+    f.lr = saved.at("lr").get<double>();
+    f.momentum = saved.at("momentum").get<double>();
+    f.weight_decay = saved.at("weight_decay").get<double>();
+    f.lr_schedule = saved.at("lr_schedule").get<std::string>();
+    f.lr_final = saved.at("lr_final").get<double>();
+    f.init_std = saved.at("init_std").get<double>();
+    f.seed = saved.at("seed").get<std::uint64_t>();
+    f.monitor = saved.at("monitor").get<std::string>();
+    f.eval_every = saved.at("eval_every").get<int>();
+    f.max_exact_bits = saved.at("max_exact_bits").get<int>();
+    // Adam's default beta1 applies when the original run did not give one.
+    if (!saved.at("momentum_given").get<bool>() && f.optimizer == "adam") f.momentum = 0.9;
+  } catch (const nlohmann::json::exception& e) {
+    throw FileError(path, std::string("__metadata__.\"train.flags\" is not a run's settings: ") + e.what());
+  }
+  f.momentum_option = nullptr;
+  f.hidden_option = nullptr;
+  return f;
+}
+
+// --checkpoint-every: "N", "Nepochs" or "Nbatches" (also "1epoch", "1batch",
+// "Ne", "Nb"); 0 checkpoints only at a stop and at the end.
+void parse_checkpoint_every(const std::string& text, TrainOptions& options) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string unit = text.substr(digits);
+  long n = -1;
+  if (digits > 0 && digits <= 9) n = std::stol(text.substr(0, digits));
+  const bool epochs = unit.empty() || unit == "e" || unit == "epoch" || unit == "epochs";
+  const bool batches = unit == "b" || unit == "batch" || unit == "batches";
+  if (n < 0 || (!epochs && !batches)) {
+    throw SettingError("--checkpoint-every", fmt::format("\"{}\" is not a period: give N epochs "
+                                                         "(\"2\", \"2epochs\") or N batches "
+                                                         "(\"500batches\"); 0: only at a stop and "
+                                                         "at the end", text));
+  }
+  options.checkpoint_every_epochs = epochs ? static_cast<int>(n) : 0;
+  options.checkpoint_every_batches = batches ? n : 0;
+}
 
 nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const GibbsModel& model) {
   nlohmann::json settings = {
@@ -171,9 +295,42 @@ Evaluation evaluate(const GibbsModel& model, const Dataset& data, bool pseudo, b
   return e;
 }
 
-void run(const TrainFlags& f) {
-  ProgressBar bar(parse_progress_mode(f.progress));
-  if (f.out.empty()) throw SettingError("--out", "a run folder is required");
+constexpr const char* kFlagsKey = "train.flags";
+constexpr const char* kMetricsKey = "train.metrics";
+constexpr const char* kElapsedKey = "train.elapsed_seconds";
+constexpr const char* kEvaluationKey = "train.evaluation_stream";
+
+void run(const TrainFlags& given) {
+  ProgressBar bar(parse_progress_mode(given.progress));
+  std::optional<LoadedCheckpoint> resumed;
+  std::string checkpoint_path;
+  TrainFlags f = given;
+  nlohmann::json saved_flags;
+  if (!given.resume.empty()) {
+    if (!given.out.empty() && fs::path(given.out) != fs::path(given.resume)) {
+      throw SettingError("--out", "a resumed run stays in its own folder (--resume DIR); leave --out out");
+    }
+    checkpoint_path = (fs::path(given.resume) / "checkpoint.safetensors").string();
+    std::error_code ec;
+    if (!fs::is_regular_file(checkpoint_path, ec)) {
+      throw FileError(checkpoint_path, "no checkpoint to resume from (a run folder written by "
+                                       "`logz train` holds one after its first checkpoint)");
+    }
+    const LoadedModel peek = load_model(checkpoint_path);
+    const auto flags = peek.metadata.find(kFlagsKey);
+    if (flags == peek.metadata.end()) {
+      throw FileError(checkpoint_path, "has no __metadata__.\"train.flags\": not a checkpoint of `logz train`");
+    }
+    try {
+      saved_flags = nlohmann::json::parse(flags->second);
+    } catch (const nlohmann::json::exception& e) {
+      throw FileError(checkpoint_path, std::string("__metadata__.\"train.flags\" is not JSON: ") + e.what());
+    }
+    f = resumed_flags(given, saved_flags, checkpoint_path);
+    f.out = given.resume;
+  }
+  if (f.out.empty()) throw SettingError("--out", "a run folder is required (or --resume DIR)");
+  if (checkpoint_path.empty()) checkpoint_path = (fs::path(f.out) / "checkpoint.safetensors").string();
   const Dataset data = load_dataset(f.data.options());
   std::unique_ptr<GibbsModel> model = make_model(f, data);
   check_fits(*model, data.train, data.name, "training");
@@ -193,7 +350,9 @@ void run(const TrainFlags& f) {
   const bool momentum_given = f.momentum_option != nullptr && f.momentum_option->count() > 0;
   const double momentum = optimizer == OptimizerKind::adam && !momentum_given ? 0.9 : f.momentum;
   options.sgd = {f.lr, momentum, f.weight_decay, parse_schedule(f.lr_schedule), f.lr_final, optimizer};
+  parse_checkpoint_every(f.checkpoint_every, options);
   options.validate(data.train.rows());
+  if (!f.resume.empty()) resumed = load_checkpoint(checkpoint_path, *model);
 
   std::error_code ec;
   fs::create_directories(f.out, ec);
@@ -209,10 +368,40 @@ void run(const TrainFlags& f) {
                         "test_log_likelihood", "swap_acceptance", "swap_acceptance_min"});
   RandomStream evaluation_stream = make_stream(f.seed, StreamId::evaluation);
   Trainer trainer(*model, *objective, options);
-  const auto start = std::chrono::steady_clock::now();
   int epochs_done = 0;
+  double elapsed_before = 0.0;  // seconds of the run before it was resumed
+  if (resumed) {
+    try {
+      const Metadata& m = resumed->metadata;
+      for (const auto& row : nlohmann::json::parse(m.at(kMetricsKey))) {
+        metrics.add_row(row.get<std::map<std::string, double>>());
+      }
+      elapsed_before = std::stod(m.at(kElapsedKey));
+      const nlohmann::json stream = nlohmann::json::parse(m.at(kEvaluationKey));
+      evaluation_stream = RandomStream(RandomStream::State{stream.at(0).get<std::uint64_t>(),
+                                                           stream.at(1).get<std::uint64_t>(),
+                                                           stream.at(2).get<std::uint64_t>()});
+    } catch (const std::exception& e) {
+      throw FileError(checkpoint_path, std::string("the run's metrics or streams in __metadata__ are "
+                                                   "unreadable: ") + e.what());
+    }
+    const TrainerState& state = resumed->state;
+    epochs_done = state.batches_done > 0 && state.batches_done == (data.train.rows() + f.batch - 1) / f.batch
+                      ? state.epoch
+                      : state.epoch - 1;
+    fmt::print(stderr, "resuming {} at epoch {}, batch {} (of {} epochs)\n", f.out, state.epoch,
+               state.batches_done, f.epochs);
+    trainer.resume_from(std::move(resumed->state));
+  }
+  const auto start = std::chrono::steady_clock::now() -
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(elapsed_before));
   Evaluation last;
   std::string monitored;
+  if (epochs_done > 0 && metrics.rows() > 0) {
+    // What the bar shows until the next evaluation.
+    for (const auto& [key, value] : metrics.row(metrics.rows() - 1)) last.values[key] = value;
+  }
 
   const auto on_batch = [&](const BatchProgress& p) {
     std::string detail = fmt::format("{}/{}  {:.0f} batch/s", p.batch, p.batches,
@@ -253,14 +442,43 @@ void run(const TrainFlags& f) {
     monitored = "  (last: " + last.text + ")";
     return true;
   };
+  std::string last_checkpoint;  // where it stands, in words
+  const auto on_checkpoint = [&](const TrainerState& state) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (std::size_t i = 0; i < metrics.rows(); ++i) rows.push_back(metrics.row(i));
+    const RandomStream::State& e = evaluation_stream.state();
+    Metadata metadata = flatten(settings);
+    metadata[kFlagsKey] = flags_json(f).dump();
+    metadata[kMetricsKey] = rows.dump();
+    metadata[kElapsedKey] = fmt::format(
+        "{:a}", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    metadata[kEvaluationKey] = nlohmann::json::array({e.seed, e.stream, e.position}).dump();
+    save_checkpoint(checkpoint_path, *model, state, metadata);
+    last_checkpoint = fmt::format("epoch {}, batch {}/{}", state.epoch, state.batches_done,
+                                  (data.train.rows() + f.batch - 1) / f.batch);
+  };
+  StopSignals signals;
+  Trainer::Hooks hooks{on_batch, on_epoch, on_checkpoint, [&] { return signals.requested(); }};
+  Trainer::End end = Trainer::End::completed;
   try {
-    trainer.run(data.train, on_batch, on_epoch);
+    end = trainer.run(data.train, hooks);
   } catch (const DivergenceError& e) {
     bar.clear();
-    throw DivergenceError(std::string(e.what()) +
-                          (epochs_done > 0 ? fmt::format("; the model after epoch {} is intact in {}",
-                                                         epochs_done, model_path)
-                                           : std::string("; no model was written")));
+    std::string kept = "; nothing was written from the diverged state";
+    if (!last_checkpoint.empty()) {
+      kept += fmt::format(": the checkpoint of {} is intact in {}", last_checkpoint, checkpoint_path);
+    } else if (epochs_done > 0) {
+      kept += fmt::format(": the model after epoch {} is intact in {}", epochs_done, model_path);
+    }
+    throw DivergenceError(std::string(e.what()) + kept);
+  }
+  if (end == Trainer::End::stop_requested) {
+    bar.clear();
+    throw Interrupted(signals.signal(),
+                      fmt::format("stopped by {} after {}; checkpoint in {}; continue with `logz "
+                                  "train --resume {}`",
+                                  StopSignals::name(signals.signal()), last_checkpoint,
+                                  checkpoint_path, f.out));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -379,12 +597,21 @@ Command add_train_command(CLI::App& app) {
                 "Refuse exact enumeration of more than 2^N states")
       ->check(CLI::Range(1, 40))
       ->capture_default_str();
-  c->add_option("--out", f->out, "Run folder: model.safetensors, metrics.csv, settings.json")
-      ->required();
+  c->add_option("--out", f->out,
+                "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors");
+  c->add_option("--checkpoint-every", f->checkpoint_every,
+                "Write DIR/checkpoint.safetensors every N epochs (\"2\", \"2epochs\") or N batches "
+                "(\"500batches\"), besides at the end and on SIGINT/SIGTERM, which stop training "
+                "after the current batch (0: only then)")
+      ->capture_default_str();
+  c->add_option("--resume", f->resume,
+                "Continue the run in folder DIR from its checkpoint, with its own settings, to the "
+                "same parameters bit for bit as a run never stopped (--epochs may extend it)");
   c->add_option("--progress", f->progress, "Progress bar on stderr: auto (if a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   c->add_flag("--json", f->json, "Print the final summary as one JSON object");
+  f->command = c;
   return {c, [f] { run(*f); }};
 }
 

@@ -35,4 +35,12 @@ std::string MetricsTable::csv() const {
 
 void MetricsTable::write(const std::string& path) const { write_file_atomic(path, csv()); }
 
+std::map<std::string, double> MetricsTable::row(std::size_t i) const {
+  std::map<std::string, double> values;
+  for (std::size_t c = 0; c < columns_.size(); ++c) {
+    if (rows_[i][c]) values[columns_[c]] = *rows_[i][c];
+  }
+  return values;
+}
+
 }  // namespace logz

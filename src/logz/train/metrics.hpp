@@ -18,6 +18,8 @@ class MetricsTable {
   std::string csv() const;
   void write(const std::string& path) const;
   std::size_t rows() const { return rows_.size(); }
+  // Row `i` as add_row took it (the columns that have a value).
+  std::map<std::string, double> row(std::size_t i) const;
 
  private:
   std::vector<std::string> columns_;
