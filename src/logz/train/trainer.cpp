@@ -172,6 +172,12 @@ Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
             "large for this model and data; try a smaller --lr",
             epoch, b + 1, problem, progress.learning_rate));
       }
+      if (report.objective && !std::isfinite(*report.objective)) {
+        throw DivergenceError(fmt::format(
+            "training diverged at epoch {}, batch {}: the {} objective became non-finite ({}); the "
+            "learning rate ({:g}) is likely too large for this model and data; try a smaller --lr",
+            epoch, b + 1, objective_.name(), *report.objective, progress.learning_rate));
+      }
       objective.add(report.objective);
       reconstruction.add(report.reconstruction_error);
       progress.batch = b + 1;
