@@ -4,6 +4,7 @@
 
 #include "logz/data/data_array.hpp"
 #include "logz/error.hpp"
+#include "logz/io/file.hpp"
 #include "testing/temp_dir.hpp"
 
 namespace logz {
@@ -112,7 +113,18 @@ TEST(Idx, RejectsDamagedGzip) {
   std::vector<std::uint8_t> corrupt = gz;
   for (std::size_t i = 20; i < 60; ++i) corrupt[i] ^= 0x5A;
   testing::write_bytes(dir.file("corrupt.gz"), corrupt);
-  expect_file_error([&] { read_idx(dir.file("corrupt.gz")); }, {"corrupt.gz"});
+  expect_file_error([&] { read_idx(dir.file("corrupt.gz")); }, {"corrupt.gz", "damaged"});
+}
+
+TEST(Files, DecompressionStopsAtTheBoundInsteadOfExhaustingMemory) {
+  TempDir dir;
+  // 8 MiB of zeros compress to a few kilobytes: a small gzip bomb.
+  testing::write_gzip(dir.file("bomb.gz"), std::vector<std::uint8_t>(8 << 20, 0));
+  expect_file_error([&] { read_file_bytes(dir.file("bomb.gz"), 3 << 20); },
+                    {"bomb.gz", "more than 3145728 bytes once decompressed"});
+  EXPECT_EQ(read_file_bytes(dir.file("bomb.gz"), 8 << 20).size(), std::size_t{8} << 20);
+  EXPECT_GT(default_max_file_bytes(), std::uint64_t{1} << 28);
+  EXPECT_LE(default_max_file_bytes(), std::uint64_t{1} << 36);
 }
 
 TEST(Csv, ReadsHeaderSeparatorsAndBlankLines) {
