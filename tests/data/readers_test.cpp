@@ -100,6 +100,19 @@ TEST(Idx, RejectsMalformedFilesWithTheReason) {
   expect_file_error([&] { read_idx(dir.file("missing.idx")); }, {"missing.idx", "No such file"});
 }
 
+TEST(Idx, SizeMessagesListTheDimensionsAndZeroDimensionsAllocateNothing) {
+  TempDir dir;
+  const std::string path = dir.file("dims.idx");
+  testing::write_bytes(path, idx_bytes(0x0D, {0x10000, 0x10000}, {1, 2, 3, 4}));
+  expect_file_error([&] { read_idx(path); }, {"65536 x 65536", "offsets 4..12", "truncated"});
+  // A zero among huge dimensions holds no values, whatever the others claim.
+  testing::write_bytes(path, idx_bytes(0x08, {0xFFFFFFFF, 0}, {}));
+  const DataArray empty = read_idx(path);
+  EXPECT_EQ(empty.values.size(), 0);
+  testing::write_bytes(path, idx_bytes(0x08, {0xFFFFFFFF, 0}, {7}));
+  expect_file_error([&] { read_idx(path); }, {"the file has 13 (extra bytes)"});
+}
+
 TEST(Idx, RejectsDamagedGzip) {
   TempDir dir;
   std::vector<std::uint8_t> pixels(4000);
@@ -203,6 +216,13 @@ TEST(Npy, RejectsUnsupportedAndTruncatedFiles) {
   expect_file_error([&] { read_npy(path); }, {"more data than the file"});
   testing::write_bytes(path, {0x93, 'N', 'U', 'M', 'P', 'X', 1, 0, 0, 0});
   expect_file_error([&] { read_npy(path); }, {"bad magic"});
+  testing::write_bytes(path, npy_bytes("{'descr': '<f4', 'fortran_order': 'C', 'shape': (1,), }", float_bytes({1})));
+  expect_file_error([&] { read_npy(path); }, {"fortran_order 'C'", "unsupported order"});
+  // A size that wraps around 2^64 to 4 must not pass for float32.
+  testing::write_bytes(path, npy_bytes("{'descr': '<f18446744073709551620', 'fortran_order': False, 'shape': (1,), }", float_bytes({1})));
+  expect_file_error([&] { read_npy(path); }, {"is not supported"});
+  testing::write_bytes(path, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", float_bytes({1, 2, 3})));
+  expect_file_error([&] { read_npy(path); }, {"after the header at offset 128", "(truncated?)"});
 }
 
 TEST(DataFiles, FormatIsRecognizedFromTheContent) {
@@ -211,6 +231,18 @@ TEST(DataFiles, FormatIsRecognizedFromTheContent) {
   EXPECT_EQ(read_data_file(dir.file("data.bin.gz")).values(0, 0), 0.25f);
   testing::write_text(dir.file("data.bin"), "0.5,1\n");
   EXPECT_EQ(read_data_file(dir.file("data.bin")).values(0, 0), 0.5f);
+}
+
+TEST(DataFiles, BinaryContentWithABadMagicNumberIsNotReadAsText) {
+  TempDir dir;
+  // An IDX file whose magic number was damaged: reported as such, not as a CSV without rows.
+  testing::write_bytes(dir.file("bad.idx"), {0, 1, 8, 2, 0, 0, 0, 1, 0, 0, 0, 1, 5});
+  expect_file_error([&] { read_data_file(dir.file("bad.idx")); },
+                    {"bad.idx", "bad magic number 0x00010802 at offset 0"});
+  testing::write_bytes(dir.file("worse.idx"), {'L', 'O', 8, 2, 0, 0, 0, 1, 0, 0, 0, 1, 5});
+  expect_file_error([&] { read_data_file(dir.file("worse.idx")); }, {"bad magic number"});
+  testing::write_bytes(dir.file("bad.npy"), {0x93, 'N', 'U', 'M', 'P', 'X', 1, 0, 0, 0});
+  expect_file_error([&] { read_data_file(dir.file("bad.npy")); }, {"not an NPY file"});
 }
 
 }  // namespace
