@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include "logz/data/data_array.hpp"
 #include "logz/error.hpp"
@@ -67,15 +68,24 @@ TEST(Dataset, FileSourcesSplitAndScale) {
 
 TEST(Dataset, RejectsNonFiniteValuesNamingRowAndColumn) {
   testing::TempDir dir;
-  testing::write_text(dir.file("nan.csv"), "1,2\n3,nan\n");
-  DataOptions options;
-  options.source = dir.file("nan.csv");
-  try {
-    load_dataset(options);
-    FAIL();
-  } catch (const FileError& e) {
-    EXPECT_NE(std::string(e.what()).find("row 2, column 2"), std::string::npos) << e.what();
-  }
+  const auto expect_error = [](const std::string& path, const std::string& fragment) {
+    DataOptions options;
+    options.source = path;
+    try {
+      load_dataset(options);
+      ADD_FAILURE() << path;
+    } catch (const FileError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_EQ(e.path(), path);
+    }
+  };
+  // CSV names the line of the file (a header line counts), binary formats the example.
+  testing::write_text(dir.file("nan.csv"), "a,b\n1,2\n3,nan\n");
+  expect_error(dir.file("nan.csv"), "line 3, column 2: \"nan\" is not a finite number");
+  MatrixF values(3, 2);
+  values << 0, 1, 1, 0, std::numeric_limits<float>::infinity(), 1;
+  write_idx(dir.file("inf.idx"), {3, 2}, values, IdxType::float32);
+  expect_error(dir.file("inf.idx"), "row 3, column 1: value inf is not finite");
 }
 
 TEST(Dataset, MissingFashionMnistNamesTheDebianPackage) {

@@ -163,6 +163,34 @@ TEST(Csv, NamesTheRowAndColumnOfBadCells) {
   expect_file_error([&] { read_csv(dir.file("empty.csv")); }, {"no rows"});
 }
 
+TEST(Csv, RefusesNonFiniteAndOutOfRangeCells) {
+  TempDir dir;
+  testing::write_text(dir.file("nan.csv"), "x,y\n1,2\nNaN,4\n");
+  expect_file_error([&] { read_csv(dir.file("nan.csv")); },
+                    {"line 3, column 1", "\"NaN\" is not a finite number"});
+  testing::write_text(dir.file("inf.csv"), "1 2\n3 -inf\n");
+  expect_file_error([&] { read_csv(dir.file("inf.csv")); }, {"line 2, column 2", "\"-inf\""});
+  testing::write_text(dir.file("big.csv"), "1,1e39\n");
+  expect_file_error([&] { read_csv(dir.file("big.csv")); }, {"line 1, column 2", "out of the range of float32"});
+  // A first line that starts with a non-finite number is data, not a header.
+  testing::write_text(dir.file("first.csv"), "inf,1\n1,2\n");
+  expect_file_error([&] { read_csv(dir.file("first.csv")); }, {"line 1, column 1"});
+}
+
+TEST(Csv, QuotesBadCellsOnOneShortLine) {
+  TempDir dir;
+  testing::write_text(dir.file("long.csv"), "1,2\n3," + std::string(100000, 'z') + "\n");
+  try {
+    read_csv(dir.file("long.csv"));
+    ADD_FAILURE();
+  } catch (const FileError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 200u + dir.file("long.csv").size()) << e.what();
+    EXPECT_NE(std::string(e.what()).find("zzz...\""), std::string::npos) << e.what();
+  }
+  testing::write_text(dir.file("ctrl.csv"), "1,2\n3,a\rb\x01\n");
+  expect_file_error([&] { read_csv(dir.file("ctrl.csv")); }, {"\"a\\rb\\x01\""});
+}
+
 std::vector<std::uint8_t> npy_bytes(const std::string& header_dict, const std::vector<std::uint8_t>& data) {
   std::string header = header_dict;
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
