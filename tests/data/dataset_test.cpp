@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -88,6 +89,25 @@ TEST(Dataset, RejectsNonFiniteValuesNamingRowAndColumn) {
   expect_error(dir.file("inf.idx"), "row 3, column 1: value inf is not finite");
 }
 
+TEST(Dataset, RejectsEmptySourcesAndNanThresholds) {
+  DataOptions options;
+  options.source = "";
+  try {
+    load_dataset(options);
+    FAIL();
+  } catch (const SettingError& e) {
+    EXPECT_EQ(e.setting(), "--data");
+  }
+  options.source = "mnist10k";
+  options.threshold = std::nan("");
+  try {
+    load_dataset(options);
+    FAIL();
+  } catch (const SettingError& e) {
+    EXPECT_EQ(e.setting(), "--threshold");
+  }
+}
+
 TEST(Dataset, MissingFashionMnistNamesTheDebianPackage) {
   setenv("LOGZ_FASHION_MNIST_DIR", "/nonexistent/fashion", 1);
   DataOptions options;
@@ -97,6 +117,27 @@ TEST(Dataset, MissingFashionMnistNamesTheDebianPackage) {
     FAIL();
   } catch (const FileError& e) {
     EXPECT_NE(std::string(e.what()).find("apt-get install dataset-fashion-mnist"), std::string::npos);
+  }
+  unsetenv("LOGZ_FASHION_MNIST_DIR");
+}
+
+TEST(Dataset, LabelsThatDoNotMatchTheImagesAreRefused) {
+  testing::TempDir dir;
+  MatrixF images = MatrixF::Zero(3, 4);
+  write_idx(dir.file("train-images-idx3-ubyte.gz"), {3, 2, 2}, images, IdxType::unsigned_byte);
+  write_idx(dir.file("t10k-images-idx3-ubyte.gz"), {3, 2, 2}, images, IdxType::unsigned_byte);
+  MatrixF labels = MatrixF::Zero(2, 1);  // one short
+  write_idx(dir.file("train-labels-idx1-ubyte.gz"), {2}, labels, IdxType::unsigned_byte);
+  write_idx(dir.file("t10k-labels-idx1-ubyte.gz"), {2}, labels, IdxType::unsigned_byte);
+  setenv("LOGZ_FASHION_MNIST_DIR", dir.file("").c_str(), 1);
+  DataOptions options;
+  options.source = "fashion-mnist";
+  try {
+    load_dataset(options);
+    ADD_FAILURE();
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds 2 labels"), std::string::npos) << e.what();
+    EXPECT_NE(e.path().find("train-labels"), std::string::npos) << e.what();
   }
   unsetenv("LOGZ_FASHION_MNIST_DIR");
 }
