@@ -47,4 +47,10 @@ class DivergenceError : public Error {
   using Error::Error;
 };
 
+// `text` (a cell, a name, a field read from a file) as it may stand inside a
+// one-line message: control and non-ASCII bytes escaped (\n, \x93), and cut
+// to `max_chars` characters with "..." after, so that no file can break the
+// message over lines or bury it in megabytes.
+std::string printable(std::string_view text, std::size_t max_chars = 40);
+
 }  // namespace logz

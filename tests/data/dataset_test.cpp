@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "logz/data/data_array.hpp"
 #include "logz/error.hpp"
@@ -67,14 +69,42 @@ TEST(Dataset, FileSourcesSplitAndScale) {
 
 TEST(Dataset, RejectsNonFiniteValuesNamingRowAndColumn) {
   testing::TempDir dir;
-  testing::write_text(dir.file("nan.csv"), "1,2\n3,nan\n");
+  const auto expect_error = [](const std::string& path, const std::string& fragment) {
+    DataOptions options;
+    options.source = path;
+    try {
+      load_dataset(options);
+      ADD_FAILURE() << path;
+    } catch (const FileError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_EQ(e.path(), path);
+    }
+  };
+  // CSV names the line of the file (a header line counts), binary formats the example.
+  testing::write_text(dir.file("nan.csv"), "a,b\n1,2\n3,nan\n");
+  expect_error(dir.file("nan.csv"), "line 3, column 2: \"nan\" is not a finite number");
+  MatrixF values(3, 2);
+  values << 0, 1, 1, 0, std::numeric_limits<float>::infinity(), 1;
+  write_idx(dir.file("inf.idx"), {3, 2}, values, IdxType::float32);
+  expect_error(dir.file("inf.idx"), "row 3, column 1: value inf is not finite");
+}
+
+TEST(Dataset, RejectsEmptySourcesAndNanThresholds) {
   DataOptions options;
-  options.source = dir.file("nan.csv");
+  options.source = "";
   try {
     load_dataset(options);
     FAIL();
-  } catch (const FileError& e) {
-    EXPECT_NE(std::string(e.what()).find("row 2, column 2"), std::string::npos) << e.what();
+  } catch (const SettingError& e) {
+    EXPECT_EQ(e.setting(), "--data");
+  }
+  options.source = "mnist10k";
+  options.threshold = std::nan("");
+  try {
+    load_dataset(options);
+    FAIL();
+  } catch (const SettingError& e) {
+    EXPECT_EQ(e.setting(), "--threshold");
   }
 }
 
@@ -87,6 +117,27 @@ TEST(Dataset, MissingFashionMnistNamesTheDebianPackage) {
     FAIL();
   } catch (const FileError& e) {
     EXPECT_NE(std::string(e.what()).find("apt-get install dataset-fashion-mnist"), std::string::npos);
+  }
+  unsetenv("LOGZ_FASHION_MNIST_DIR");
+}
+
+TEST(Dataset, LabelsThatDoNotMatchTheImagesAreRefused) {
+  testing::TempDir dir;
+  MatrixF images = MatrixF::Zero(3, 4);
+  write_idx(dir.file("train-images-idx3-ubyte.gz"), {3, 2, 2}, images, IdxType::unsigned_byte);
+  write_idx(dir.file("t10k-images-idx3-ubyte.gz"), {3, 2, 2}, images, IdxType::unsigned_byte);
+  MatrixF labels = MatrixF::Zero(2, 1);  // one short
+  write_idx(dir.file("train-labels-idx1-ubyte.gz"), {2}, labels, IdxType::unsigned_byte);
+  write_idx(dir.file("t10k-labels-idx1-ubyte.gz"), {2}, labels, IdxType::unsigned_byte);
+  setenv("LOGZ_FASHION_MNIST_DIR", dir.file("").c_str(), 1);
+  DataOptions options;
+  options.source = "fashion-mnist";
+  try {
+    load_dataset(options);
+    ADD_FAILURE();
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds 2 labels"), std::string::npos) << e.what();
+    EXPECT_NE(e.path().find("train-labels"), std::string::npos) << e.what();
   }
   unsetenv("LOGZ_FASHION_MNIST_DIR");
 }

@@ -4,6 +4,7 @@
 
 #include "logz/data/data_array.hpp"
 #include "logz/error.hpp"
+#include "logz/io/file.hpp"
 #include "testing/temp_dir.hpp"
 
 namespace logz {
@@ -99,6 +100,19 @@ TEST(Idx, RejectsMalformedFilesWithTheReason) {
   expect_file_error([&] { read_idx(dir.file("missing.idx")); }, {"missing.idx", "No such file"});
 }
 
+TEST(Idx, SizeMessagesListTheDimensionsAndZeroDimensionsAllocateNothing) {
+  TempDir dir;
+  const std::string path = dir.file("dims.idx");
+  testing::write_bytes(path, idx_bytes(0x0D, {0x10000, 0x10000}, {1, 2, 3, 4}));
+  expect_file_error([&] { read_idx(path); }, {"65536 x 65536", "offsets 4..12", "truncated"});
+  // A zero among huge dimensions holds no values, whatever the others claim.
+  testing::write_bytes(path, idx_bytes(0x08, {0xFFFFFFFF, 0}, {}));
+  const DataArray empty = read_idx(path);
+  EXPECT_EQ(empty.values.size(), 0);
+  testing::write_bytes(path, idx_bytes(0x08, {0xFFFFFFFF, 0}, {7}));
+  expect_file_error([&] { read_idx(path); }, {"the file has 13 (extra bytes)"});
+}
+
 TEST(Idx, RejectsDamagedGzip) {
   TempDir dir;
   std::vector<std::uint8_t> pixels(4000);
@@ -112,7 +126,18 @@ TEST(Idx, RejectsDamagedGzip) {
   std::vector<std::uint8_t> corrupt = gz;
   for (std::size_t i = 20; i < 60; ++i) corrupt[i] ^= 0x5A;
   testing::write_bytes(dir.file("corrupt.gz"), corrupt);
-  expect_file_error([&] { read_idx(dir.file("corrupt.gz")); }, {"corrupt.gz"});
+  expect_file_error([&] { read_idx(dir.file("corrupt.gz")); }, {"corrupt.gz", "damaged"});
+}
+
+TEST(Files, DecompressionStopsAtTheBoundInsteadOfExhaustingMemory) {
+  TempDir dir;
+  // 8 MiB of zeros compress to a few kilobytes: a small gzip bomb.
+  testing::write_gzip(dir.file("bomb.gz"), std::vector<std::uint8_t>(8 << 20, 0));
+  expect_file_error([&] { read_file_bytes(dir.file("bomb.gz"), 3 << 20); },
+                    {"bomb.gz", "more than 3145728 bytes once decompressed"});
+  EXPECT_EQ(read_file_bytes(dir.file("bomb.gz"), 8 << 20).size(), std::size_t{8} << 20);
+  EXPECT_GT(default_max_file_bytes(), std::uint64_t{1} << 28);
+  EXPECT_LE(default_max_file_bytes(), std::uint64_t{1} << 36);
 }
 
 TEST(Csv, ReadsHeaderSeparatorsAndBlankLines) {
@@ -136,6 +161,34 @@ TEST(Csv, NamesTheRowAndColumnOfBadCells) {
   expect_file_error([&] { read_csv(dir.file("word.csv")); }, {"line 2, column 2", "\"abc\""});
   testing::write_text(dir.file("empty.csv"), "\n\n");
   expect_file_error([&] { read_csv(dir.file("empty.csv")); }, {"no rows"});
+}
+
+TEST(Csv, RefusesNonFiniteAndOutOfRangeCells) {
+  TempDir dir;
+  testing::write_text(dir.file("nan.csv"), "x,y\n1,2\nNaN,4\n");
+  expect_file_error([&] { read_csv(dir.file("nan.csv")); },
+                    {"line 3, column 1", "\"NaN\" is not a finite number"});
+  testing::write_text(dir.file("inf.csv"), "1 2\n3 -inf\n");
+  expect_file_error([&] { read_csv(dir.file("inf.csv")); }, {"line 2, column 2", "\"-inf\""});
+  testing::write_text(dir.file("big.csv"), "1,1e39\n");
+  expect_file_error([&] { read_csv(dir.file("big.csv")); }, {"line 1, column 2", "out of the range of float32"});
+  // A first line that starts with a non-finite number is data, not a header.
+  testing::write_text(dir.file("first.csv"), "inf,1\n1,2\n");
+  expect_file_error([&] { read_csv(dir.file("first.csv")); }, {"line 1, column 1"});
+}
+
+TEST(Csv, QuotesBadCellsOnOneShortLine) {
+  TempDir dir;
+  testing::write_text(dir.file("long.csv"), "1,2\n3," + std::string(100000, 'z') + "\n");
+  try {
+    read_csv(dir.file("long.csv"));
+    ADD_FAILURE();
+  } catch (const FileError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 200u + dir.file("long.csv").size()) << e.what();
+    EXPECT_NE(std::string(e.what()).find("zzz...\""), std::string::npos) << e.what();
+  }
+  testing::write_text(dir.file("ctrl.csv"), "1,2\n3,a\rb\x01\n");
+  expect_file_error([&] { read_csv(dir.file("ctrl.csv")); }, {"\"a\\rb\\x01\""});
 }
 
 std::vector<std::uint8_t> npy_bytes(const std::string& header_dict, const std::vector<std::uint8_t>& data) {
@@ -191,6 +244,13 @@ TEST(Npy, RejectsUnsupportedAndTruncatedFiles) {
   expect_file_error([&] { read_npy(path); }, {"more data than the file"});
   testing::write_bytes(path, {0x93, 'N', 'U', 'M', 'P', 'X', 1, 0, 0, 0});
   expect_file_error([&] { read_npy(path); }, {"bad magic"});
+  testing::write_bytes(path, npy_bytes("{'descr': '<f4', 'fortran_order': 'C', 'shape': (1,), }", float_bytes({1})));
+  expect_file_error([&] { read_npy(path); }, {"fortran_order 'C'", "unsupported order"});
+  // A size that wraps around 2^64 to 4 must not pass for float32.
+  testing::write_bytes(path, npy_bytes("{'descr': '<f18446744073709551620', 'fortran_order': False, 'shape': (1,), }", float_bytes({1})));
+  expect_file_error([&] { read_npy(path); }, {"is not supported"});
+  testing::write_bytes(path, npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", float_bytes({1, 2, 3})));
+  expect_file_error([&] { read_npy(path); }, {"after the header at offset 128", "(truncated?)"});
 }
 
 TEST(DataFiles, FormatIsRecognizedFromTheContent) {
@@ -199,6 +259,18 @@ TEST(DataFiles, FormatIsRecognizedFromTheContent) {
   EXPECT_EQ(read_data_file(dir.file("data.bin.gz")).values(0, 0), 0.25f);
   testing::write_text(dir.file("data.bin"), "0.5,1\n");
   EXPECT_EQ(read_data_file(dir.file("data.bin")).values(0, 0), 0.5f);
+}
+
+TEST(DataFiles, BinaryContentWithABadMagicNumberIsNotReadAsText) {
+  TempDir dir;
+  // An IDX file whose magic number was damaged: reported as such, not as a CSV without rows.
+  testing::write_bytes(dir.file("bad.idx"), {0, 1, 8, 2, 0, 0, 0, 1, 0, 0, 0, 1, 5});
+  expect_file_error([&] { read_data_file(dir.file("bad.idx")); },
+                    {"bad.idx", "bad magic number 0x00010802 at offset 0"});
+  testing::write_bytes(dir.file("worse.idx"), {'L', 'O', 8, 2, 0, 0, 0, 1, 0, 0, 0, 1, 5});
+  expect_file_error([&] { read_data_file(dir.file("worse.idx")); }, {"bad magic number"});
+  testing::write_bytes(dir.file("bad.npy"), {0x93, 'N', 'U', 'M', 'P', 'X', 1, 0, 0, 0});
+  expect_file_error([&] { read_data_file(dir.file("bad.npy")); }, {"not an NPY file"});
 }
 
 }  // namespace

@@ -71,6 +71,24 @@ TEST(Safetensors, RejectsMalformedHeaders) {
   expect_error(with_header(R"({"__metadata__":{"a":1}})", 0), "not a string");
 }
 
+TEST(Safetensors, MessagesSayWhereAndStayOnOneLine) {
+  expect_error(with_header("{\"W\": [1,", 0), "(bytes 8..17) is not valid JSON at offset 17");
+  // A tensor name or dtype from the file cannot break the message over lines.
+  for (const std::string& json :
+       {std::string(R"({"a\nb":{"dtype":"F32"}})"), std::string(R"({"W":{"dtype":"F\n16","shape":[1],"data_offsets":[0,2]}})")}) {
+    try {
+      decode_safetensors(with_header(json, 2), "m.safetensors");
+      ADD_FAILURE() << json;
+    } catch (const FileError& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+  expect_error(with_header(R"({"W":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8),
+               "\"W\" (data_offsets [0, 8]) and \"b\" ([4, 8]) overlap");
+  expect_error(with_header(R"({"W":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8),
+               "shape overflows");
+}
+
 TEST(ModelFile, RoundTripRestoresTheModelExactly) {
   TempDir dir;
   const BernoulliRbm rbm = testing::random_rbm(7, 3, 1.0, 5);

@@ -20,7 +20,8 @@ void DataFlags::add_to(CLI::App& command) {
                      "Test set file for a --data path (default: the last --test-count rows)");
   command.add_option("--test-count", test_count,
                      "Rows held out at the end as the test set (default: 1000 for mnist10k, "
-                     "10% for a file; fashion-mnist has its own test set)");
+                     "10% for a file; fashion-mnist has its own test set)")
+      ->check(CLI::Range(0L, 1L << 40));
   command.add_option("--binarize", binarize,
                      "auto (threshold image pixels, keep other data), none, threshold, "
                      "stochastic (x ~ Bernoulli(value))")
@@ -44,27 +45,35 @@ DataOptions DataFlags::options() const {
   return options;
 }
 
+std::string describe_kind(std::string_view kind) {
+  if (kind == "bernoulli_rbm") return "a Bernoulli RBM";
+  if (kind == "ising") return "an Ising model";
+  return fmt::format("a model of kind {}", kind);
+}
+
 void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string& data_name,
-                const std::string& split) {
+                const std::string& split, const std::string& model_path) {
+  const std::string model_name = model_path.empty() ? "the model" : "model " + model_path;
   if (data.cols() != model.n_visible()) {
-    throw Error(fmt::format("data {} has {} values per example, the model has {} visible units",
-                            data_name, data.cols(), model.n_visible()));
+    throw Error(fmt::format("data {} has {} values per example, but {} has {} visible units",
+                            data_name, data.cols(), model_name, model.n_visible()));
   }
   if (model.binary_visible()) {
     if (const auto at = find_non_binary(data)) {
       throw Error(fmt::format("data {} ({} set) has a non-binary value {} at row {}, column {}, "
-                              "and a {} has binary units; pass --binarize threshold or "
+                              "but {} ({}) has binary units; pass --binarize threshold or "
                               "--binarize stochastic",
                               data_name, split, data(at->first, at->second), at->first + 1,
-                              at->second + 1, model.kind()));
+                              at->second + 1, model_name, describe_kind(model.kind())));
     }
   }
 }
 
-Dataset load_data_for(const DataFlags& flags, const EnergyModel& model) {
+Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
+                      const std::string& model_path) {
   Dataset dataset = load_dataset(flags.options());
-  check_fits(model, dataset.train, dataset.name, "training");
-  check_fits(model, dataset.test, dataset.name, "test");
+  check_fits(model, dataset.train, dataset.name, "training", model_path);
+  check_fits(model, dataset.test, dataset.name, "test", model_path);
   return dataset;
 }
 

@@ -30,11 +30,17 @@ struct DataFlags {
   bool given() const { return source_option != nullptr && source_option->count() > 0; }
 };
 
-// Loads the data set and checks it against the model: the same number of
-// visible units, and binary values for a binary model.
-Dataset load_data_for(const DataFlags& flags, const EnergyModel& model);
+// Loads the data set and checks it against the model read from
+// `model_path`: the same number of visible units, and binary values for a
+// binary model. Throws Error (exit code 1) naming the data, the model and,
+// for a value that does not fit, its row and column.
+Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
+                      const std::string& model_path);
 void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string& data_name,
-                const std::string& split);
+                const std::string& split, const std::string& model_path = "");
+
+// "a Bernoulli RBM", "an Ising model": the model's kind in a sentence.
+std::string describe_kind(std::string_view kind);
 
 nlohmann::json to_json(const LogZEstimate& estimate);
 nlohmann::json to_json(const LogLikelihood& log_likelihood);

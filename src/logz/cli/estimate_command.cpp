@@ -27,7 +27,7 @@ struct EstimateFlags {
 // set named in the model file (as it was binarized for training), else none.
 std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& loaded) {
   if (flags.estimator.method == "exact" || flags.estimator.base == "model") return std::nullopt;
-  if (flags.data.given()) return load_data_for(flags.data, *loaded.model);
+  if (flags.data.given()) return load_data_for(flags.data, *loaded.model, flags.model_path);
   const auto data = loaded.metadata.find("data");
   if (data == loaded.metadata.end()) {
     fmt::print(stderr, "note: {} names no training data and --data was not given; the annealing "
@@ -43,7 +43,7 @@ std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& 
   if (!get("binarize").empty()) from_file.binarize = get("binarize");
   if (!get("threshold").empty()) from_file.threshold = std::stod(get("threshold"));
   if (!get("binarize_seed").empty()) from_file.binarize_seed = std::stoull(get("binarize_seed"));
-  return load_data_for(from_file, *loaded.model);
+  return load_data_for(from_file, *loaded.model, flags.model_path);
 }
 
 void write_log_weights(const std::string& path, const std::vector<double>& log_weights) {
@@ -97,6 +97,7 @@ void run_reference_bridge(const EstimateFlags& flags, const LoadedModel& loaded,
 
 void run(const EstimateFlags& flags) {
   const LoadedModel loaded = load_model(flags.model_path);
+  flags.estimator.check_applies_to(*loaded.model, flags.model_path);
   ProgressBar bar(parse_progress_mode(flags.estimator.progress));
   if (!flags.reference.empty()) {
     if (flags.estimator.method != "bridge") {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "logz/error.hpp"
 #include "logz/estimators/beta_schedule.hpp"
@@ -24,14 +25,16 @@ ProgressCallback bar_callback(ProgressBar& bar, std::string label) {
 
 }  // namespace
 
-void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag,
-                            const std::vector<std::string>& methods) {
-  command.add_option(method_flag, method,
+void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_name,
+                            const std::vector<std::string>& offered) {
+  method_flag = method_flag_name;
+  methods = offered;
+  command.add_option(method_flag_name, method,
                      "exact: sum over every state of the smaller layer (up to --max-exact-bits); "
                      "ais: annealed importance sampling; bridge: bridge sampling along the "
                      "annealing path (or to --reference); raise: reverse AIS, a conservative "
                      "(low) estimate of the log-likelihood")
-      ->check(CLI::IsMember(methods))
+      ->check(CLI::IsMember(offered))
       ->capture_default_str();
   command.add_option("--max-exact-bits", max_exact_bits,
                      "Refuse exact enumeration of more than 2^N states")
@@ -73,6 +76,27 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag,
       ->capture_default_str();
 }
 
+void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::string& model_path) const {
+  const bool rbm = dynamic_cast<const BernoulliRbm*>(&model) != nullptr;
+  const auto applies = [&](const std::string& m) {
+    if (m == "exact") return is_enumerable(model);
+    if (m == "ais" || m == "raise") return rbm;
+    if (m == "bridge") return dynamic_cast<const GibbsModel*>(&model) != nullptr;
+    return false;
+  };
+  if (applies(method)) return;
+  std::vector<std::string> allowed;
+  for (const std::string& m : methods) {
+    if (applies(m)) allowed.push_back(m);
+  }
+  const bool needs_rbm = method == "ais" || method == "raise";
+  throw SettingError(method_flag, fmt::format("{} does not apply to {}, {}{}; allowed for this "
+                                              "model: {}",
+                                              method, model_path, describe_kind(model.kind()),
+                                              needs_rbm ? " (it needs a Bernoulli RBM)" : "",
+                                              fmt::join(allowed, ", ")));
+}
+
 std::vector<double> EstimatorFlags::schedule_betas() const {
   if (!schedule_file.empty()) return read_schedule(schedule_file);
   if (schedule == "sm2008") {
@@ -111,9 +135,9 @@ LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& b
     options.max_bits = max_exact_bits;
     return exact_log_z(model, options);
   }
-  if (method == "ais") return ais_log_z(enumerable_rbm(model, "--method"), base, ais_options(bar));
+  if (method == "ais") return ais_log_z(enumerable_rbm(model, method_flag), base, ais_options(bar));
   const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
-  if (gibbs == nullptr) throw SettingError("--method", "bridge sampling needs a model with a Gibbs sampler");
+  if (gibbs == nullptr) throw SettingError(method_flag, "bridge sampling needs a model with a Gibbs sampler");
   BridgeOptions options = bridge_options(bar);
   if (data != nullptr) options.start = &data->train;
   return bridge_log_z(*gibbs, base, schedule_betas(), options);

@@ -29,10 +29,17 @@ struct EstimatorFlags {
   int thinning = 2;
   long samples_per_chain = 10;
   std::string progress = "auto";
+  std::string method_flag = "--method";  // as the command spells it (eval: --logz-method)
+  std::vector<std::string> methods;      // those the command offers
 
-  // methods: those this command offers, e.g. {"exact", "ais", "bridge"}.
-  void add_to(CLI::App& command, const std::string& method_flag,
-              const std::vector<std::string>& methods);
+  // offered: the methods this command offers, e.g. {"exact", "ais", "bridge"}.
+  void add_to(CLI::App& command, const std::string& method_flag_name,
+              const std::vector<std::string>& offered);
+
+  // Throws SettingError naming the method flag when the chosen method does
+  // not apply to `model` (AIS and RAISE need a Bernoulli RBM), with the
+  // methods that do.
+  void check_applies_to(const EnergyModel& model, const std::string& model_path) const;
 
   // The beta schedule: --schedule-file, --schedule, --betas, else sm2008
   // (ais, raise) or 30 linear steps (bridge).

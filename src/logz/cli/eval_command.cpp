@@ -96,7 +96,8 @@ void run_pseudolikelihood(const EvalFlags& flags, const EnergyModel& model, cons
 void run(const EvalFlags& flags) {
   const LoadedModel loaded = load_model(flags.model_path);
   const EnergyModel& model = *loaded.model;
-  const Dataset dataset = load_data_for(flags.data, model);
+  if (flags.metric == "log-likelihood") flags.estimator.check_applies_to(model, flags.model_path);
+  const Dataset dataset = load_data_for(flags.data, model, flags.model_path);
   const MatrixF data = split_of(dataset, flags.split);
   if (data.rows() == 0) throw SettingError("--split", "the " + flags.split + " split is empty");
   if (flags.metric == "pseudolikelihood") {

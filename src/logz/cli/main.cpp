@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads,
                  "Threads for matrix products and kernels (0: all cores)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 1 << 16))
       ->capture_default_str();
   const logz::cli::Command commands[] = {logz::cli::add_train_command(app),
                                          logz::cli::add_estimate_command(app),

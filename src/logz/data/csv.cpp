@@ -1,4 +1,5 @@
 #include <charconv>
+#include <cmath>
 #include <fmt/format.h>
 #include <string_view>
 
@@ -41,10 +42,24 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   return fields;
 }
 
-bool parse_float(std::string_view field, float& value) {
+enum class Cell { number, not_a_number, out_of_range, not_finite };
+
+Cell parse_float(std::string_view field, float& value) {
   if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  if (field.empty()) return Cell::not_a_number;
   const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
-  return error == std::errc() && end == field.data() + field.size() && !field.empty();
+  if (end != field.data() + field.size()) return Cell::not_a_number;
+  if (error == std::errc::result_out_of_range) return Cell::out_of_range;
+  if (error != std::errc()) return Cell::not_a_number;
+  return std::isfinite(value) ? Cell::number : Cell::not_finite;
+}
+
+std::string_view describe(Cell cell) {
+  switch (cell) {
+    case Cell::out_of_range: return "is out of the range of float32";
+    case Cell::not_finite: return "is not a finite number (NaN and infinities are refused)";
+    default: return "is not a number";
+  }
 }
 
 }  // namespace
@@ -63,7 +78,7 @@ DataArray parse_csv(const std::vector<std::uint8_t>& bytes, const std::string& p
     if (line.empty() || line.front() == '#') continue;
     const std::vector<std::string_view> fields = split_fields(line);
     float value = 0;
-    if (cols < 0 && rows == 0 && !parse_float(fields.front(), value)) {
+    if (cols < 0 && rows == 0 && parse_float(fields.front(), value) == Cell::not_a_number) {
       continue;  // a header line of column names
     }
     if (cols < 0) {
@@ -74,9 +89,9 @@ DataArray parse_csv(const std::vector<std::uint8_t>& bytes, const std::string& p
                                         line_number, fields.size(), first_line, cols));
     }
     for (std::size_t j = 0; j < fields.size(); ++j) {
-      if (!parse_float(fields[j], value)) {
-        throw FileError(path, fmt::format("line {}, column {}: \"{}\" is not a number", line_number,
-                                          j + 1, fields[j]));
+      if (const Cell cell = parse_float(fields[j], value); cell != Cell::number) {
+        throw FileError(path, fmt::format("line {}, column {}: \"{}\" {}", line_number, j + 1,
+                                          printable(fields[j]), describe(cell)));
       }
       values.push_back(value);
     }

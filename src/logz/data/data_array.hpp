@@ -39,7 +39,8 @@ DataArray read_csv(const std::string& path);
 DataArray read_npy(const std::string& path);
 
 // Recognizes the format from the (decompressed) content: NPY and IDX by their
-// magic numbers, anything else is parsed as CSV.
+// magic numbers, text as CSV; other binary content is reported as an IDX file
+// with a bad magic number (a damaged NPY magic string as such).
 DataArray read_data_file(const std::string& path);
 
 // The parsers, on bytes already in memory; `path` only names the source in errors.

@@ -38,8 +38,13 @@ DataArray read_checked(const std::string& path) {
   return array;
 }
 
-std::vector<int> read_labels(const std::string& path) {
+// The labels of `images` rows; a file with another count does not belong to them.
+std::vector<int> read_labels(const std::string& path, Index images, const std::string& images_path) {
   const DataArray array = read_idx(path);
+  if (array.values.size() != images) {
+    throw FileError(path, fmt::format("holds {} labels, but {} holds {} images", array.values.size(),
+                                      images_path, images));
+  }
   std::vector<int> labels(static_cast<std::size_t>(array.values.size()));
   for (Index i = 0; i < array.values.size(); ++i) {
     labels[static_cast<std::size_t>(i)] = static_cast<int>(array.values.data()[i]);
@@ -77,9 +82,13 @@ Dataset load_named_idx(const std::string& name, const std::string& train_images,
   dataset.name = name;
   const DataArray train = read_checked(train_images);
   set_image_shape(dataset, train);
-  std::vector<int> labels = read_labels(train_labels);
+  std::vector<int> labels = read_labels(train_labels, train.values.rows(), train_images);
   if (test_images.empty()) {
     const Index n = train.values.rows();
+    if (test_count >= n) {
+      throw SettingError("--test-count", fmt::format("must be in [0, {}) for {} ({} images)", n,
+                                                     name, n));
+    }
     dataset.train = train.values.topRows(n - test_count);
     dataset.test = train.values.bottomRows(test_count);
     dataset.train_labels.assign(labels.begin(), labels.end() - test_count);
@@ -87,8 +96,13 @@ Dataset load_named_idx(const std::string& name, const std::string& train_images,
   } else {
     dataset.train = train.values;
     dataset.test = read_checked(test_images).values;
+    if (dataset.test.cols() != dataset.train.cols()) {
+      throw FileError(test_images, fmt::format("has {} values per image, {} has {}",
+                                               dataset.test.cols(), train_images,
+                                               dataset.train.cols()));
+    }
     dataset.train_labels = std::move(labels);
-    dataset.test_labels = read_labels(test_labels);
+    dataset.test_labels = read_labels(test_labels, dataset.test.rows(), test_images);
   }
   dataset.train /= 255.0f;
   dataset.test /= 255.0f;
@@ -157,9 +171,12 @@ std::string bundled_data_dir() {
 }
 
 Dataset load_dataset(const DataOptions& options) {
-  if (options.threshold <= 0.0 || options.threshold >= 1.0) {
+  if (!(options.threshold > 0.0 && options.threshold < 1.0)) {  // NaN too
     throw SettingError("--threshold", fmt::format("{} is outside (0, 1): it is a fraction of the "
                                                   "maximum value", options.threshold));
+  }
+  if (options.source.empty()) {
+    throw SettingError("--data", "is empty: name mnist10k, fashion-mnist or a file");
   }
   Dataset dataset;
   if (options.source == "mnist10k") {

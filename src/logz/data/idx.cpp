@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <limits>
 
 #include "logz/data/data_array.hpp"
@@ -77,26 +78,34 @@ DataArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& p
                                       "has {}", ndims, header, bytes.size()));
   }
   DataArray array;
-  std::uint64_t count = 1;
-  const std::uint64_t limit = (bytes.size() - header) / type->size;
   for (std::size_t d = 0; d < ndims; ++d) {
-    const std::uint32_t size = read_u32_be(bytes.data() + 4 + 4 * d);
-    array.shape.push_back(static_cast<Index>(size));
-    // Checked against the bytes present before any allocation (no overflow either).
-    if (size != 0 && count > limit / size) {
-      throw FileError(path, fmt::format("IDX size mismatch: the dimensions claim more {} values "
-                                        "than the {} bytes after the {}-byte header hold "
-                                        "(truncated?)",
-                                        type->name, bytes.size() - header, header));
+    array.shape.push_back(static_cast<Index>(read_u32_be(bytes.data() + 4 + 4 * d)));
+  }
+  const auto dims_text = [&] {
+    return printable(fmt::format("{}", fmt::join(array.shape, " x ")), 100);
+  };
+  // The product is checked against the bytes present before any allocation,
+  // and without overflowing (a zero dimension makes it 0 whatever the others).
+  const bool empty = std::find(array.shape.begin(), array.shape.end(), Index{0}) != array.shape.end();
+  std::uint64_t count = empty ? 0 : 1;
+  const std::uint64_t limit = (bytes.size() - header) / type->size;
+  for (const Index size : array.shape) {
+    if (empty) break;
+    if (count > limit / static_cast<std::uint64_t>(size)) {
+      throw FileError(path, fmt::format("IDX size mismatch: the dimensions {} at offsets 4..{} "
+                                        "claim more {} values than the {} bytes after the header "
+                                        "hold (truncated?)",
+                                        dims_text(), header, type->name, bytes.size() - header));
     }
-    count *= size;
+    count *= static_cast<std::uint64_t>(size);
   }
   const std::uint64_t expected = header + count * type->size;
   if (expected != bytes.size()) {
-    throw FileError(path, fmt::format("IDX size mismatch: the dimensions need {} bytes ({} {} "
+    throw FileError(path, fmt::format("IDX size mismatch: the dimensions {} need {} bytes ({} {} "
                                       "values after a {}-byte header), the file has {}{}",
-                                      expected, count, type->name, header, bytes.size(),
-                                      bytes.size() < expected ? " (truncated?)" : ""));
+                                      dims_text(), expected, count, type->name, header,
+                                      bytes.size(),
+                                      bytes.size() < expected ? " (truncated?)" : " (extra bytes)"));
   }
   const Index rows = array.shape[0];
   const Index cols = rows == 0 ? 0 : static_cast<Index>(count / static_cast<std::uint64_t>(rows));

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 #include <limits>
@@ -45,12 +46,18 @@ struct Dtype {
 };
 
 Dtype parse_dtype(std::string_view descr, const std::string& path) {
-  if (descr.size() < 3) throw FileError(path, fmt::format("NPY dtype '{}' is not supported", descr));
+  if (descr.size() < 3) {
+    throw FileError(path, fmt::format("NPY dtype '{}' is not supported", printable(descr)));
+  }
   const char order = descr[0];
   const char kind = descr[1];
   std::size_t size = 0;
   for (char c : descr.substr(2)) {
-    if (c < '0' || c > '9') throw FileError(path, fmt::format("NPY dtype '{}' is not supported", descr));
+    if (c < '0' || c > '9') {
+      throw FileError(path, fmt::format("NPY dtype '{}' is not supported (logz reads float32/64, "
+                                        "integers and bool)", printable(descr)));
+    }
+    if (size > 1000) break;  // not a size any dtype has; reported below
     size = size * 10 + static_cast<std::size_t>(c - '0');
   }
   const bool known = (kind == 'f' && (size == 4 || size == 8)) ||
@@ -58,14 +65,14 @@ Dtype parse_dtype(std::string_view descr, const std::string& path) {
                      (kind == 'b' && size == 1);
   if (!known) {
     throw FileError(path, fmt::format("NPY dtype '{}' is not supported (logz reads float32/64, "
-                                      "integers and bool)", descr));
+                                      "integers and bool)", printable(descr)));
   }
   if (order == '>' && size > 1) {
     throw FileError(path, fmt::format("NPY dtype '{}' is big-endian; convert it with "
-                                      "array.astype('<{}{}')", descr, kind, size));
+                                      "array.astype('<{}{}')", printable(descr), kind, size));
   }
   if (order != '<' && order != '|' && order != '=' && order != '>') {
-    throw FileError(path, fmt::format("NPY dtype '{}' is not supported", descr));
+    throw FileError(path, fmt::format("NPY dtype '{}' is not supported", printable(descr)));
   }
   return {kind, size};
 }
@@ -126,7 +133,8 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
   const Dtype dtype = parse_dtype(header_value(header, "descr", path), path);
   const std::string_view order = header_value(header, "fortran_order", path);
   if (order != "False" && order != "True") {
-    throw FileError(path, fmt::format("NPY fortran_order '{}' is neither True nor False", order));
+    throw FileError(path, fmt::format("NPY fortran_order '{}' is neither True nor False (an "
+                                      "unsupported order)", printable(order)));
   }
   const bool fortran = order == "True";
 
@@ -145,11 +153,14 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
       dim = dim * 10 + static_cast<std::uint64_t>(shape_text[p++] - '0');
       digits = true;
     }
-    if (!digits) throw FileError(path, fmt::format("NPY shape '{}' is malformed", shape_text));
+    if (!digits) {
+      throw FileError(path, fmt::format("NPY shape '{}' is malformed", printable(shape_text)));
+    }
     if (dim != 0 && count > limit / dim) {
       throw FileError(path, fmt::format("NPY shape {} needs more data than the file's {} bytes "
-                                        "after the header (truncated?)", shape_text,
-                                        bytes.size() - data_start));
+                                        "after the header at offset {} (truncated?)",
+                                        printable(shape_text), bytes.size() - data_start,
+                                        data_start));
     }
     count *= dim;
     array.shape.push_back(static_cast<Index>(dim));
@@ -161,8 +172,9 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
   }
   const std::uint64_t needed = count * dtype.size;
   if (bytes.size() - data_start != needed) {
-    throw FileError(path, fmt::format("NPY data is {} bytes, shape {} with {}-byte items needs {}{}",
-                                      bytes.size() - data_start, shape_text, dtype.size, needed,
+    throw FileError(path, fmt::format("NPY data at offset {} is {} bytes, shape {} with {}-byte "
+                                      "items needs {}{}", data_start, bytes.size() - data_start,
+                                      printable(shape_text), dtype.size, needed,
                                       bytes.size() - data_start < needed ? " (truncated?)" : ""));
   }
   const Index rows = array.shape[0];
@@ -187,10 +199,20 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
 DataArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
 DataFormat detect_format(const std::vector<std::uint8_t>& bytes) {
-  if (bytes.size() >= kMagic.size() && std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) == 0) {
-    return DataFormat::npy;
-  }
+  // NPY's magic string starts with the byte 0x93; a damaged one is still
+  // reported as a bad NPY magic string rather than parsed as text.
+  if (!bytes.empty() && bytes[0] == 0x93) return DataFormat::npy;
   if (bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 0) return DataFormat::idx;
+  // Text has no control bytes other than whitespace: binary content that is
+  // not NPY is read as IDX, whose parser names its bad magic number, instead
+  // of as CSV that would be nothing but unreadable cells.
+  const std::size_t probe = std::min<std::size_t>(bytes.size(), 4096);
+  for (std::size_t i = 0; i < probe; ++i) {
+    const std::uint8_t c = bytes[i];
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
+      return DataFormat::idx;
+    }
+  }
   return DataFormat::csv;
 }
 

@@ -83,7 +83,7 @@ std::vector<double> read_schedule(const std::string& path) {
       const auto [ptr, error] = std::from_chars(text.data() + i, text.data() + end, value);
       if (error != std::errc() || ptr != text.data() + end || !(value >= 0.0 && value <= 1.0)) {
         throw FileError(path, fmt::format("line {}: \"{}\" is not a beta in [0, 1]", line,
-                                          text.substr(i, end - i)));
+                                          printable(text.substr(i, end - i))));
       }
       betas.push_back(value);
       i = end;

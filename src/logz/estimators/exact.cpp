@@ -6,7 +6,7 @@ namespace logz {
 const BernoulliRbm& enumerable_rbm(const EnergyModel& model, std::string_view setting) {
   const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model);
   if (rbm == nullptr) {
-    throw SettingError(setting, "this needs a Bernoulli RBM; the model is a " +
+    throw SettingError(setting, "this needs a Bernoulli RBM; the model is of kind " +
                                     std::string(model.kind()));
   }
   return *rbm;

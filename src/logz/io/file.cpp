@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,26 @@
 #include "logz/error.hpp"
 
 namespace logz {
+
+namespace {
+
+// zlib's messages start with the path; the FileError already does.
+std::string gzip_message(gzFile file, const std::string& path, int& code) {
+  std::string message = gzerror(file, &code);
+  if (message.starts_with(path + ": ")) message.erase(0, path.size() + 2);
+  return message;
+}
+
+}  // namespace
+
+std::uint64_t default_max_file_bytes() {
+  constexpr std::uint64_t kCeiling = std::uint64_t{1} << 36;
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return kCeiling;
+  const std::uint64_t memory = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size);
+  return std::min(kCeiling, memory / 2);
+}
 
 std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t max_bytes) {
   std::error_code ec;
@@ -30,26 +51,32 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t
     bytes.resize(old_size + kChunk);
     const int got = gzread(file, bytes.data() + old_size, static_cast<unsigned>(kChunk));
     if (got < 0) {
+      const int read_errno = errno;
       int code = 0;
-      const std::string message = gzerror(file, &code);
+      const std::string message = gzip_message(file, path, code);
       gzclose(file);
-      throw FileError(path, code == Z_ERRNO ? std::string(std::strerror(errno))
-                                            : "damaged gzip data (" + message + ")");
+      throw FileError(path, code == Z_ERRNO
+                                ? std::string(std::strerror(read_errno))
+                                : fmt::format("damaged gzip data after {} decompressed bytes ({})",
+                                              old_size, message));
     }
     bytes.resize(old_size + static_cast<std::size_t>(got));
     if (bytes.size() > max_bytes) {
       gzclose(file);
-      throw FileError(path, fmt::format("larger than the limit of {} bytes", max_bytes));
+      throw FileError(path, fmt::format("more than {} bytes once decompressed, the most logz "
+                                        "loads: a data set too large for this machine, or a gzip "
+                                        "bomb", max_bytes));
     }
     if (got == 0) break;
   }
   // A gzip stream cut short reads as end-of-file; gzclose reports it.
   int code = 0;
-  const std::string message = gzerror(file, &code);
+  const std::string message = gzip_message(file, path, code);
   const int closed = gzclose(file);
   if (code != Z_OK || closed == Z_BUF_ERROR) {
-    throw FileError(path, "damaged or truncated gzip data" +
-                              (message.empty() ? std::string() : " (" + message + ")"));
+    throw FileError(path, fmt::format("damaged or truncated gzip data after {} decompressed "
+                                      "bytes{}", bytes.size(),
+                                      message.empty() ? std::string() : " (" + message + ")"));
   }
   return bytes;
 }

@@ -18,10 +18,17 @@
 
 namespace logz {
 
+// The most bytes a file may hold once decompressed: half of this machine's
+// physical memory (the data then needs about as much again as float32), and
+// never more than 64 GiB. A gzip bomb stops there instead of exhausting memory.
+std::uint64_t default_max_file_bytes();
+
 // Throws FileError naming the path when the file is missing, unreadable or
-// a damaged gzip stream. `max_bytes` bounds the decompressed size.
+// a damaged gzip stream. `max_bytes` bounds the decompressed size, which no
+// header can be trusted to tell in advance: the bytes are read in chunks and
+// the read stops with an error as soon as they pass the bound.
 std::vector<std::uint8_t> read_file_bytes(const std::string& path,
-                                          std::uint64_t max_bytes = std::uint64_t{1} << 36);
+                                          std::uint64_t max_bytes = default_max_file_bytes());
 
 void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes);
 void write_file_atomic(const std::string& path, std::string_view text);

@@ -76,8 +76,15 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
   try {
     header = Json::parse(header_begin, header_begin + header_length);
   } catch (const Json::parse_error& e) {
-    throw FileError(path, fmt::format("safetensors header (bytes 8..{}) is not valid JSON: {}",
-                                      8 + header_length, e.what()));
+    // nlohmann's text is "[json.exception...] parse error at line L, column C: why";
+    // the file offset says where more plainly than a line of a one-line header.
+    const std::string text = e.what();
+    const std::size_t at = text.find(": ", text.find("parse error"));
+    const std::string why = at == std::string::npos ? text : text.substr(at + 2);
+    const std::uint64_t offset = 8 + (e.byte > 0 ? e.byte - 1 : 0);
+    throw FileError(path, fmt::format("safetensors header (bytes 8..{}) is not valid JSON at "
+                                      "offset {}: {}", 8 + header_length, offset,
+                                      printable(why, 160)));
   }
   if (!header.is_object()) throw FileError(path, "safetensors header is not a JSON object");
 
@@ -89,14 +96,15 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
       if (!entry.is_object()) throw FileError(path, "__metadata__ is not a JSON object");
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) {
-          throw FileError(path, fmt::format("__metadata__ value of \"{}\" is not a string", key));
+          throw FileError(path, fmt::format("__metadata__ value of \"{}\" is not a string",
+                                            printable(key)));
         }
         file.metadata[key] = value.get<std::string>();
       }
       continue;
     }
     const auto where = [&](std::string_view what) {
-      return FileError(path, fmt::format("tensor \"{}\": {}", name, what));
+      return FileError(path, fmt::format("tensor \"{}\": {}", printable(name), what));
     };
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
         !entry.contains("data_offsets")) {
@@ -104,7 +112,8 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
     }
     const Json& dtype = entry["dtype"];
     if (!dtype.is_string() || (dtype != "F32" && dtype != "F64")) {
-      throw where(fmt::format("dtype {} is not supported (logz reads F32 and F64)", dtype.dump()));
+      throw where(fmt::format("dtype {} is not supported (logz reads F32 and F64)",
+                              printable(dtype.dump())));
     }
     const std::uint64_t item = dtype == "F32" ? 4 : 8;
     const Json& shape = entry["shape"];
@@ -153,9 +162,12 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
             [](const Placed& a, const Placed& b) { return a.begin < b.begin; });
   for (std::size_t i = 1; i < placed.size(); ++i) {
     if (placed[i].begin < placed[i - 1].end) {
-      throw FileError(path, fmt::format("tensors \"{}\" and \"{}\" overlap in the data buffer",
-                                        file.tensors[placed[i - 1].index].name,
-                                        file.tensors[placed[i].index].name));
+      throw FileError(path, fmt::format("tensors \"{}\" (data_offsets [{}, {}]) and \"{}\" "
+                                        "([{}, {}]) overlap in the data buffer",
+                                        printable(file.tensors[placed[i - 1].index].name),
+                                        placed[i - 1].begin, placed[i - 1].end,
+                                        printable(file.tensors[placed[i].index].name),
+                                        placed[i].begin, placed[i].end));
     }
   }
   return file;

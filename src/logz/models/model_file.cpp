@@ -45,7 +45,7 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
     return std::make_unique<IsingModel>(j.shape[0]);
   }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
-                                    "bernoulli_rbm, ising)", kind));
+                                    "bernoulli_rbm, ising)", printable(kind)));
 }
 
 }  // namespace
