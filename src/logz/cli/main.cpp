@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   const logz::cli::Command commands[] = {logz::cli::add_train_command(app),
                                          logz::cli::add_estimate_command(app),
-                                         logz::cli::add_eval_command(app)};
+                                         logz::cli::add_eval_command(app),
+                                         logz::cli::add_report_command(app)};
   try {
     app.parse(argc, argv);
     logz::cli::set_threads(threads);
