@@ -13,6 +13,7 @@ packages=(
   libgtest-dev python3-numpy                # tests (C++ and command line)
   libbenchmark-dev                          # micro-benchmarks (bench/)
   dataset-fashion-mnist                     # --data fashion-mnist and its test
+  chromium                                  # tests/cli/report_test.py opens logz report's page headless
 )
 
 missing=()
