@@ -19,13 +19,15 @@
     var columns = [data.x];
     var series = [{ label: "epoch" }];
     var bands = [];
+    var edges = [];  // indices of the bands' edge series, left out of the legend
     chart.curves.forEach(function (curve, i) {
       var color = colors[i % colors.length];
       var sparse = countValues(curve.values) <= 60;
+      var banded = countValues(curve.std_error) > 0;
       columns.push(curve.values);
-      series.push({ label: curve.label, stroke: color, width: 2, spanGaps: true,
-                    points: { show: sparse, size: 6, fill: color } });
-      if (countValues(curve.std_error) === 0) return;
+      series.push({ label: banded ? curve.label + " (shaded: \u00b1 1 standard error)" : curve.label,
+                    stroke: color, width: 2, spanGaps: true, points: { show: sparse, size: 6, fill: color } });
+      if (!banded) return;
       var center = series.length - 1;
       var lower = [], upper = [];
       curve.values.forEach(function (v, j) {
@@ -40,8 +42,9 @@
       series.push({ label: curve.label + " + 1 s.e.", stroke: color + "80", width: 1, dash: [4, 4], spanGaps: true,
                     points: { show: false } });
       bands.push({ series: [center + 2, center + 1], fill: color + "2e" });
+      edges.push(center + 1, center + 2);
     });
-    return { columns: columns, series: series, bands: bands };
+    return { columns: columns, series: series, bands: bands, edges: edges };
   }
 
   // Whole epochs on the x axis.
@@ -70,7 +73,12 @@
       axes: [{ label: "epoch", incrs: epochSteps }, { label: chart.y_label, size: 70, values: tickLabels }],
       legend: { live: true },
     };
-    plots.push({ plot: new uPlot(options, built.columns, target), target: target });
+    var plot = new uPlot(options, built.columns, target);
+    var legendRows = plot.root.querySelectorAll(".u-legend .u-series");
+    built.edges.forEach(function (index) {
+      if (legendRows[index]) legendRows[index].style.display = "none";
+    });
+    plots.push({ plot: plot, target: target });
     figure.setAttribute("data-curves", chart.curves.map(function (c) { return c.column; }).join(" "));
     figure.setAttribute("data-bands", chart.curves.filter(function (c) {
       return countValues(c.std_error) > 0;
