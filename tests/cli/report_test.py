@@ -133,7 +133,11 @@ class Report(unittest.TestCase):
         self.assertNotIn("data-injected", root)
         self.assertEqual(len(re.findall(r'<div class="uplot', page)), charts)
         self.assertEqual(len(re.findall(r"<canvas", page)), charts)
-        self.assertIn('data-curves="train_log_likelihood test_log_likelihood"', page)
+        # metrics.csv has the averages' standard errors: the report draws them as bands.
+        self.assertIn('data-curves="train_log_likelihood test_log_likelihood" '
+                      'data-bands="train_log_likelihood test_log_likelihood"', page)
+        self.assertIn('data-curves="pseudo_log_likelihood" data-bands="pseudo_log_likelihood"', page)
+        self.assertIn('data-curves="log_z" data-bands=""', page)
         self.assertNotIn('<img src="x"', page)
         # Chromium logs the page's console messages (errors included) to stderr.
         console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]

@@ -1,5 +1,6 @@
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <fmt/format.h>
@@ -264,6 +265,14 @@ double mean(const std::vector<double>& x) {
   return sum / static_cast<double>(x.size());
 }
 
+// How much the mean of `x` would move on another sample of examples.
+double std_error_of_mean(const std::vector<double>& x) {
+  const double n = static_cast<double>(x.size()), average = mean(x);
+  double squares = 0.0;
+  for (double v : x) squares += (v - average) * (v - average);
+  return x.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
+}
+
 struct Evaluation {
   std::map<std::string, double> values;
   std::string text;
@@ -271,7 +280,9 @@ struct Evaluation {
 
 // What is measured after an epoch: the reconstruction error (RBMs), the
 // pseudo-log-likelihood of training examples (--monitor pl or exact), and
-// exact log Z with train and test log-likelihoods when `exact`.
+// exact log Z with train and test log-likelihoods when `exact`. Averages over
+// examples come with their standard error over the examples (NAME_std_error;
+// log Z is exact), which logz report draws as bands.
 Evaluation evaluate(const GibbsModel& model, const Dataset& data, bool pseudo, bool exact,
                     const ExactOptions& exact_options, RandomStream& stream) {
   Evaluation e;
@@ -283,13 +294,21 @@ Evaluation evaluate(const GibbsModel& model, const Dataset& data, bool pseudo, b
   if (dynamic_cast<const BernoulliRbm*>(&model) != nullptr) {
     add("reconstruction_error", "recon", reconstruction_error(model, sample, stream));
   }
-  if (pseudo || exact) add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihood(model, sample)));
+  if (pseudo || exact) {
+    const std::vector<double> pseudo_log_likelihoods = pseudo_log_likelihood(model, sample);
+    add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
+    e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
+  }
   if (exact) {
     const LogZEstimate log_z = exact_log_z(model, exact_options);
     add("log_z", "log Z", log_z.log_z);
-    add("train_log_likelihood", "train ll", average_log_likelihood(model, data.train, log_z).average);
+    const LogLikelihood train = average_log_likelihood(model, data.train, log_z);
+    add("train_log_likelihood", "train ll", train.average);
+    e.values["train_log_likelihood_std_error"] = train.std_error_of_mean;
     if (data.test.rows() > 0) {
-      add("test_log_likelihood", "test ll", average_log_likelihood(model, data.test, log_z).average);
+      const LogLikelihood test = average_log_likelihood(model, data.test, log_z);
+      add("test_log_likelihood", "test ll", test.average);
+      e.values["test_log_likelihood_std_error"] = test.std_error_of_mean;
     }
   }
   return e;
@@ -365,7 +384,9 @@ void run(const TrainFlags& given) {
   MetricsTable metrics({"epoch", "epoch_seconds", "elapsed_seconds", "learning_rate",
                         "batch_objective", "batch_reconstruction_error", "reconstruction_error",
                         "pseudo_log_likelihood", "log_z", "train_log_likelihood",
-                        "test_log_likelihood", "swap_acceptance", "swap_acceptance_min"});
+                        "test_log_likelihood", "swap_acceptance", "swap_acceptance_min",
+                        "pseudo_log_likelihood_std_error", "train_log_likelihood_std_error",
+                        "test_log_likelihood_std_error"});
   RandomStream evaluation_stream = make_stream(f.seed, StreamId::evaluation);
   Trainer trainer(*model, *objective, options);
   int epochs_done = 0;
