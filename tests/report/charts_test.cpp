@@ -19,21 +19,26 @@ TEST(LearningCurveCharts, DrawOnlyTheColumnsThatHaveValues) {
       "2,0.5,1.0,0.1,,58,140,-190,-191\n",
       "metrics.csv");
   const std::vector<Chart> charts = learning_curve_charts(metrics, "pcd");
-  EXPECT_EQ(titles(charts), (std::vector<std::string>{"Reconstruction error", "log Z", "Log-likelihood",
-                                                      "Learning rate", "Time per epoch"}));
+  EXPECT_EQ(titles(charts),
+            (std::vector<std::string>{"Reconstruction error", "log Z", "Log-likelihood",
+                                      "Learning rate", "Time per epoch"}));
   const Chart& log_likelihood = charts[2];
   ASSERT_EQ(log_likelihood.curves.size(), 2u);
   EXPECT_EQ(log_likelihood.curves[0].column, "train_log_likelihood");
   EXPECT_EQ(log_likelihood.curves[1].label, "test");
-  EXPECT_EQ(log_likelihood.curves[1].values, (std::vector<std::optional<double>>{std::nullopt, -191.0}));
+  EXPECT_EQ(log_likelihood.curves[1].values,
+            (std::vector<std::optional<double>>{std::nullopt, -191.0}));
   EXPECT_TRUE(log_likelihood.curves[1].std_error.empty());
   EXPECT_EQ(charts[0].curves.size(), 1u);  // no batch_reconstruction_error values
 }
 
 TEST(LearningCurveCharts, NamesTheLossOfTheMethod) {
-  const MetricsTable metrics = MetricsTable::parse("epoch,batch_objective\n1,190.5\n", "metrics.csv");
-  EXPECT_EQ(learning_curve_charts(metrics, "exact")[0].y_label, "mean negative log-likelihood (nats)");
-  EXPECT_EQ(learning_curve_charts(metrics, "pl")[0].y_label, "negative pseudo-log-likelihood (nats)");
+  const MetricsTable metrics =
+      MetricsTable::parse("epoch,batch_objective\n1,190.5\n", "metrics.csv");
+  EXPECT_EQ(learning_curve_charts(metrics, "exact")[0].y_label,
+            "mean negative log-likelihood (nats)");
+  EXPECT_EQ(learning_curve_charts(metrics, "pl")[0].y_label,
+            "negative pseudo-log-likelihood (nats)");
   EXPECT_EQ(learning_curve_charts(metrics, "")[0].y_label, "loss");
 }
 
@@ -45,7 +50,8 @@ TEST(LearningCurveCharts, DrawAStandardErrorColumnAsABandAndUnknownColumnsAlone)
       "2,-190,1.4,4,,0.2\n",
       "metrics.csv");
   const std::vector<Chart> charts = learning_curve_charts(metrics, "");
-  EXPECT_EQ(titles(charts), (std::vector<std::string>{"Log-likelihood", "future_metric", "lonely_std_error"}));
+  EXPECT_EQ(titles(charts),
+            (std::vector<std::string>{"Log-likelihood", "future_metric", "lonely_std_error"}));
   EXPECT_EQ(charts[0].curves[0].std_error, (std::vector<std::optional<double>>{1.5, 1.4}));
   EXPECT_TRUE(charts[1].curves[0].std_error.empty());
 }

@@ -7,7 +7,9 @@
 namespace logz::report {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
+std::vector<std::uint8_t> bytes(std::string_view text) {
+  return {text.begin(), text.end()};
+}
 
 TEST(EscapeHtml, ReplacesEveryCharacterThatCouldEndTextOrAnAttribute) {
   EXPECT_EQ(escape_html("plain text 1.5"), "plain text 1.5");
@@ -42,7 +44,8 @@ TEST(Assets, AreInlinedAndCannotEndTheirElementsEarly) {
   EXPECT_NE(assets::uplot_js().find("uPlot"), std::string_view::npos);
   EXPECT_NE(assets::uplot_css().find(".uplot"), std::string_view::npos);
   EXPECT_NE(assets::uplot_license().find("MIT License"), std::string_view::npos);
-  for (const std::string_view script : {assets::uplot_js(), assets::report_js(), assets::report_errors_js()}) {
+  for (const std::string_view script :
+       {assets::uplot_js(), assets::report_js(), assets::report_errors_js()}) {
     EXPECT_GT(script.size(), 100u);
     EXPECT_EQ(script.find("</script"), std::string_view::npos);
     EXPECT_EQ(script.find("<!--"), std::string_view::npos);

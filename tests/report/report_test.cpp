@@ -24,12 +24,14 @@ std::vector<std::uint8_t> png_header() {
 }
 
 void write_run(const TempDir& run) {
-  write_text(run.file("settings.json"), R"({"model": "bernoulli_rbm", "n_visible": 784, "n_hidden": 10,
+  write_text(run.file("settings.json"),
+             R"({"model": "bernoulli_rbm", "n_visible": 784, "n_hidden": 10,
     "method": "pcd", "data": "mnist10k", "note": "<script>alert('x')</script> & more"})");
-  write_text(run.file("metrics.csv"),
-             "epoch,elapsed_seconds,reconstruction_error,log_z,train_log_likelihood,test_log_likelihood\n"
-             "1,0.1,61.2,139.18,-193.10,-192.97\n"
-             "2,0.2,58.8,153.73,-196.65,-196.62\n");
+  write_text(
+      run.file("metrics.csv"),
+      "epoch,elapsed_seconds,reconstruction_error,log_z,train_log_likelihood,test_log_likelihood\n"
+      "1,0.1,61.2,139.18,-193.10,-192.97\n"
+      "2,0.2,58.8,153.73,-196.65,-196.62\n");
 }
 
 std::string error_of(const std::string& path) {
@@ -65,21 +67,26 @@ TEST(RunFolder, ReadsSettingsMetricsPicturesAndSavedResultsByName) {
 TEST(RunFolder, RefusesWhatIsNotARunAndNamesTheBadFile) {
   TempDir run;
   EXPECT_NE(error_of(run.file("missing")).find("not a folder"), std::string::npos);
-  EXPECT_NE(error_of(run.file("")).find("holds neither settings.json nor metrics.csv"), std::string::npos);
+  EXPECT_NE(error_of(run.file("")).find("holds neither settings.json nor metrics.csv"),
+            std::string::npos);
   write_run(run);
   write_text(run.file("estimate-ais.json"), "\n");
   EXPECT_EQ(error_of(run.file("")), run.file("estimate-ais.json") +
-            ": empty file (a `logz ... --json > FILE` that failed leaves one: delete it or run the command again)");
+                                        ": empty file (a `logz ... --json > FILE` that failed "
+                                        "leaves one: delete it or run the command again)");
   write_text(run.file("estimate-ais.json"), "{\"log_z\": 1,}");
   EXPECT_EQ(error_of(run.file("")), run.file("estimate-ais.json") + ": not JSON at byte 13");
   write_text(run.file("estimate-ais.json"), "[1, 2]");
-  EXPECT_EQ(error_of(run.file("")), run.file("estimate-ais.json") + ": holds a JSON array, not an object");
+  EXPECT_EQ(error_of(run.file("")),
+            run.file("estimate-ais.json") + ": holds a JSON array, not an object");
   std::filesystem::remove(run.file("estimate-ais.json"));
   write_text(run.file("samples.png"), "GIF89a");
-  EXPECT_EQ(error_of(run.file("")), run.file("samples.png") + ": not a PNG file (no PNG signature)");
+  EXPECT_EQ(error_of(run.file("")),
+            run.file("samples.png") + ": not a PNG file (no PNG signature)");
   std::filesystem::remove(run.file("samples.png"));
   write_text(run.file("metrics.csv"), "epoch,x\n1,y\n");
-  EXPECT_EQ(error_of(run.file("")), run.file("metrics.csv") + ": line 2, column 2: \"y\" is not a number");
+  EXPECT_EQ(error_of(run.file("")),
+            run.file("metrics.csv") + ": line 2, column 2: \"y\" is not a number");
 }
 
 TEST(LogZTable, ShowsTheLastExactValuesOfTheMetricsThenEachSavedResult) {
@@ -96,11 +103,13 @@ TEST(LogZTable, ShowsTheLastExactValuesOfTheMetricsThenEachSavedResult) {
   EXPECT_EQ(rows[0].source, "metrics.csv, epoch 2");
   EXPECT_EQ(rows[0].method, "exact");
   EXPECT_EQ(rows[0].log_z, "153.7300");
-  EXPECT_EQ(rows[0].log_likelihoods, (std::vector<std::string>{"train: -196.6500", "test: -196.6200"}));
+  EXPECT_EQ(rows[0].log_likelihoods,
+            (std::vector<std::string>{"train: -196.6500", "test: -196.6200"}));
   EXPECT_EQ(rows[1].source, "estimate-ais.json");
   EXPECT_EQ(rows[1].log_z, "153.5000 +/- 0.2500");
-  EXPECT_EQ(rows[1].details, (std::vector<std::string>{"interval [153.0000, 153.7000]",
-                                                       "effective sample size 41.5", "chains 100", "2.50 s"}));
+  EXPECT_EQ(rows[1].details,
+            (std::vector<std::string>{"interval [153.0000, 153.7000]", "effective sample size 41.5",
+                                      "chains 100", "2.50 s"}));
   EXPECT_EQ(rows[1].warnings, (std::vector<std::string>{"few effective samples"}));
   EXPECT_EQ(rows[2].method, "ais");
   EXPECT_EQ(rows[2].log_z, "153.5000 +/- 0.2500");
@@ -114,20 +123,24 @@ TEST(Report, IsOneSelfContainedPageWithEveryFileTextEscaped) {
   write_text(run.file("estimate-<b>.json"), R"({"method": "<i>ais</i>", "log_z": 1.0})");
   const Report report = make_report(read_run_folder(run.file("")));
   const std::string& html = report.html;
-  EXPECT_EQ(report.chart_titles, (std::vector<std::string>{"Reconstruction error", "log Z", "Log-likelihood"}));
+  EXPECT_EQ(report.chart_titles,
+            (std::vector<std::string>{"Reconstruction error", "log Z", "Log-likelihood"}));
   EXPECT_EQ(report.picture_files, (std::vector<std::string>{"samples.png"}));
   EXPECT_EQ(report.log_z_rows, 2u);
   EXPECT_NE(html.find("Content-Security-Policy"), std::string::npos);
-  EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"),
+            std::string::npos);
   EXPECT_EQ(html.find("<script>alert"), std::string::npos);
   EXPECT_NE(html.find("estimate-&lt;b&gt;.json"), std::string::npos);
   EXPECT_NE(html.find("&lt;i&gt;ais&lt;/i&gt;"), std::string::npos);
-  EXPECT_NE(html.find("width=\"112\" height=\"56\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos);
+  EXPECT_NE(html.find("width=\"112\" height=\"56\" src=\"data:image/png;base64,iVBORw0KGgo"),
+            std::string::npos);
   EXPECT_NE(html.find(std::string(assets::uplot_js())), std::string::npos);
   // The one URL in the page is in uPlot's banner comment; nothing loads it.
   const std::regex url("https?://[^\\s\"'<>)]*");
   std::vector<std::string> urls;
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), url); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), url); it != std::sregex_iterator();
+       ++it) {
     urls.push_back(it->str());
   }
   EXPECT_EQ(urls, (std::vector<std::string>{"https://github.com/leeoniya/uPlot"}));

@@ -42,7 +42,8 @@ TEST(MetricsTable, AcceptsCarriageReturnsAndAMissingLastNewline) {
 TEST(MetricsTable, RefusesBadFilesNamingTheLineAndColumn) {
   EXPECT_EQ(error_of(""), "m.csv: empty file (no header line)");
   EXPECT_EQ(error_of("epoch,x\n1,2\n3,abc\n"), "m.csv: line 3, column 2: \"abc\" is not a number");
-  EXPECT_EQ(error_of("epoch,x\n1,2,3\n"), "m.csv: line 2 has 3 cells, but the header names 2 columns");
+  EXPECT_EQ(error_of("epoch,x\n1,2,3\n"),
+            "m.csv: line 2 has 3 cells, but the header names 2 columns");
   EXPECT_EQ(error_of("epoch,,x\n"), "m.csv: line 1, column 2: empty column name");
   EXPECT_EQ(error_of("epoch,x,x\n"), "m.csv: line 1: column \"x\" appears twice");
   EXPECT_EQ(error_of("epoch\n1 \n"), "m.csv: line 2, column 1: \"1 \" is not a number");

@@ -1,7 +1,8 @@
 // logz report RUN_DIR: one self-contained HTML page about a training run
 // (report/report.hpp), written atomically to RUN_DIR/report.html or --out.
-#include <filesystem>
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
@@ -21,8 +22,9 @@ struct ReportFlags {
 void run(const ReportFlags& flags) {
   const report::RunFolder folder = report::read_run_folder(flags.run_folder);
   const report::Report page = report::make_report(folder);
-  const std::string out =
-      flags.out.empty() ? (std::filesystem::path(flags.run_folder) / "report.html").string() : flags.out;
+  const std::string out = flags.out.empty()
+                              ? (std::filesystem::path(flags.run_folder) / "report.html").string()
+                              : flags.out;
   write_file_atomic(out, page.html);
   if (flags.json) {
     print_json({{"report", out},
@@ -46,10 +48,12 @@ Command add_report_command(CLI::App& app) {
       "report",
       "One self-contained HTML page about a training run: learning curves, pictures, log Z, "
       "settings (opens offline)");
-  command->add_option("run_folder", flags->run_folder, "Run folder written by logz train --out")->required();
+  command->add_option("run_folder", flags->run_folder, "Run folder written by logz train --out")
+      ->required();
   command->add_option("--out", flags->out, "HTML file to write (default: RUN_FOLDER/report.html)");
-  command->add_flag("--json", flags->json,
-                    "Print one JSON object: report (the path), bytes, charts (titles), pictures, log_z_rows");
+  command->add_flag(
+      "--json", flags->json,
+      "Print one JSON object: report (the path), bytes, charts (titles), pictures, log_z_rows");
   return {command, [flags] { run(*flags); }};
 }
 

@@ -14,7 +14,7 @@ namespace logz::report::assets {
 std::string_view uplot_version();  // "1.6.32"
 std::string_view uplot_js();       // uPlot.iife.min.js: defines the global uPlot
 std::string_view uplot_css();
-std::string_view uplot_license();  // uPlot's MIT licence, shown in the page's source
+std::string_view uplot_license();     // uPlot's MIT licence, shown in the page's source
 std::string_view report_errors_js();  // runs first: records errors (report_errors.js)
 std::string_view report_js();         // draws the charts (report.js)
 std::string_view report_css();

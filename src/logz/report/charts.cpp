@@ -27,19 +27,33 @@ std::string loss_label(const std::string& method) {
 // The loss chart's y label (nullptr) comes from the method.
 std::vector<ChartDefinition> known_charts() {
   return {
-      {"loss", "Training loss", nullptr, "Mean over each epoch's minibatches, as the parameters moved.",
+      {"loss",
+       "Training loss",
+       nullptr,
+       "Mean over each epoch's minibatches, as the parameters moved.",
        {{"batch_objective", "batch loss"}}},
-      {"reconstruction", "Reconstruction error", "squared error per example",
-       "|v - E[v | h]|^2 after one Gibbs half-step back: on the minibatches as they were trained on, and "
+      {"reconstruction",
+       "Reconstruction error",
+       "squared error per example",
+       "|v - E[v | h]|^2 after one Gibbs half-step back: on the minibatches as they were trained "
+       "on, and "
        "on up to 1,000 training examples after each epoch.",
-       {{"batch_reconstruction_error", "minibatches"}, {"reconstruction_error", "after the epoch"}}},
-      {"pseudo_log_likelihood", "Pseudo-log-likelihood", "nats per example",
+       {{"batch_reconstruction_error", "minibatches"},
+        {"reconstruction_error", "after the epoch"}}},
+      {"pseudo_log_likelihood",
+       "Pseudo-log-likelihood",
+       "nats per example",
        "Exact, over all bits, on up to 1,000 training examples.",
        {{"pseudo_log_likelihood", "training examples"}}},
       {"log_z", "log Z", "nats", "Exact (enumeration of the smaller layer).", {{"log_z", "log Z"}}},
-      {"log_likelihood", "Log-likelihood", "nats per example", "Average over the examples, with exact log Z.",
+      {"log_likelihood",
+       "Log-likelihood",
+       "nats per example",
+       "Average over the examples, with exact log Z.",
        {{"train_log_likelihood", "train"}, {"test_log_likelihood", "test"}}},
-      {"swap_acceptance", "Swap acceptance (parallel tempering)", "fraction of swaps accepted",
+      {"swap_acceptance",
+       "Swap acceptance (parallel tempering)",
+       "fraction of swaps accepted",
        "Between neighbouring temperatures: the mean over the ladder, and its worst pair.",
        {{"swap_acceptance", "mean"}, {"swap_acceptance_min", "minimum"}}},
       {"learning_rate", "Learning rate", "", nullptr, {{"learning_rate", "learning rate"}}},
@@ -82,12 +96,16 @@ std::vector<Chart> learning_curve_charts(const MetricsTable& metrics, const std:
   std::vector<Chart> charts;
   std::set<std::string> charted = not_charted();
   for (const ChartDefinition& definition : known_charts()) {
-    Chart chart{definition.id, definition.title,
+    Chart chart{definition.id,
+                definition.title,
                 definition.y_label ? definition.y_label : loss_label(method),
-                definition.note ? definition.note : "", {}};
+                definition.note ? definition.note : "",
+                {}};
     for (const auto& [column, label] : definition.columns) {
       charted.insert(column);
-      if (has_value(metrics.column(column))) chart.curves.push_back(make_curve(metrics, column, label));
+      if (has_value(metrics.column(column))) {
+        chart.curves.push_back(make_curve(metrics, column, label));
+      }
     }
     if (!chart.curves.empty()) charts.push_back(std::move(chart));
   }
@@ -98,7 +116,10 @@ std::vector<Chart> learning_curve_charts(const MetricsTable& metrics, const std:
   for (const std::string& column : metrics.columns()) {
     if (charted.contains(column) || is_error_of_a_column(column)) continue;
     if (!has_value(metrics.column(column))) continue;
-    charts.push_back({"column_" + std::to_string(charts.size()), column, "", "",
+    charts.push_back({"column_" + std::to_string(charts.size()),
+                      column,
+                      "",
+                      "",
                       {make_curve(metrics, column, column)}});
   }
   return charts;

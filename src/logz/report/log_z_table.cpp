@@ -1,7 +1,8 @@
 #include "logz/report/log_z_table.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace logz::report {
 namespace {
@@ -39,18 +40,26 @@ void add_estimate_details(const nlohmann::json& estimate, LogZRow& row) {
     row.details.push_back(fmt::format("effective sample size {:.1f}", *ess));
   }
   for (const char* key : {"chains", "betas", "samples", "examples"}) {
-    if (const auto n = number(estimate, key)) row.details.push_back(fmt::format("{} {:.10g}", key, *n));
+    if (const auto n = number(estimate, key)) {
+      row.details.push_back(fmt::format("{} {:.10g}", key, *n));
+    }
   }
   if (const auto diagnostics = estimate.find("diagnostics");
       diagnostics != estimate.end() && diagnostics->is_object()) {
     for (const auto& [key, value] : diagnostics->items()) {
-      row.details.push_back(key + " " + (value.is_number() ? fmt::format("{:.4g}", value.get<double>())
-                                                           : value.dump()));
+      row.details.push_back(
+          key + " " +
+          (value.is_number() ? fmt::format("{:.4g}", value.get<double>()) : value.dump()));
     }
   }
-  if (const auto seconds = number(estimate, "seconds")) row.details.push_back(fmt::format("{:.2f} s", *seconds));
-  if (const auto warnings = estimate.find("warnings"); warnings != estimate.end() && warnings->is_array()) {
-    for (const auto& warning : *warnings) row.warnings.push_back(warning.is_string() ? warning.get<std::string>() : warning.dump());
+  if (const auto seconds = number(estimate, "seconds")) {
+    row.details.push_back(fmt::format("{:.2f} s", *seconds));
+  }
+  if (const auto warnings = estimate.find("warnings");
+      warnings != estimate.end() && warnings->is_array()) {
+    for (const auto& warning : *warnings) {
+      row.warnings.push_back(warning.is_string() ? warning.get<std::string>() : warning.dump());
+    }
   }
 }
 
@@ -60,9 +69,12 @@ std::optional<LogZRow> from_metrics(const MetricsTable& metrics) {
   for (std::size_t i = log_z.size(); i-- > 0;) {
     if (!log_z[i]) continue;
     const auto epoch = metrics.column("epoch")[i];
-    LogZRow row{epoch ? fmt::format("metrics.csv, epoch {:.10g}", *epoch) : "metrics.csv", "exact",
-                fmt::format("{:.4f}", *log_z[i]), {}, {}, {}};
-    for (const auto& [column, label] : {std::pair{"train_log_likelihood", "train"}, {"test_log_likelihood", "test"}}) {
+    LogZRow row;
+    row.source = epoch ? fmt::format("metrics.csv, epoch {:.10g}", *epoch) : "metrics.csv";
+    row.method = "exact";
+    row.log_z = fmt::format("{:.4f}", *log_z[i]);
+    for (const auto& [column, label] :
+         {std::pair{"train_log_likelihood", "train"}, {"test_log_likelihood", "test"}}) {
       if (const auto value = metrics.column(column)[i]) {
         row.log_likelihoods.push_back(fmt::format("{}: {:.4f}", label, *value));
       }
@@ -80,19 +92,26 @@ LogZRow from_result(const ResultFile& result) {
   const std::string prefix = split.empty() ? "" : split + ": ";
   if (const auto average = number(v, "avg_log_likelihood")) {  // logz eval
     row.method = text(v, "logz_method");
-    row.log_likelihoods.push_back(prefix + with_error(*average, number(v, "std_error"), row.method));
-    if (auto range = interval(v); range && row.method != "exact") row.log_likelihoods.back() += " (" + *range + ")";
+    row.log_likelihoods.push_back(prefix +
+                                  with_error(*average, number(v, "std_error"), row.method));
+    if (auto range = interval(v); range && row.method != "exact") {
+      row.log_likelihoods.back() += " (" + *range + ")";
+    }
     if (const auto spread = number(v, "std_error_of_mean")) {
-      row.details.push_back(fmt::format("standard error of the mean over the examples {:.4f}", *spread));
+      row.details.push_back(
+          fmt::format("standard error of the mean over the examples {:.4f}", *spread));
     }
     if (const auto it = v.find("log_z_estimate"); it != v.end() && it->is_object()) {
-      if (const auto log_z = number(*it, "log_z")) row.log_z = with_error(*log_z, number(*it, "std_error"), row.method);
+      if (const auto log_z = number(*it, "log_z")) {
+        row.log_z = with_error(*log_z, number(*it, "std_error"), row.method);
+      }
       add_estimate_details(*it, row);
     } else if (const auto bound = text(v, "bound"); !bound.empty()) {
       row.details.push_back(bound);
     }
     add_estimate_details(v, row);
-  } else if (const auto pseudo = number(v, "avg_pseudo_log_likelihood")) {  // logz eval --metric pseudolikelihood
+  } else if (const auto pseudo = number(v, "avg_pseudo_log_likelihood")) {
+    // logz eval --metric pseudolikelihood
     row.method = "pseudolikelihood";
     row.log_likelihoods.push_back(fmt::format("{}pseudo-log-likelihood {:.4f}", prefix, *pseudo));
     add_estimate_details(v, row);
@@ -110,7 +129,9 @@ LogZRow from_result(const ResultFile& result) {
     }
     add_estimate_details(v, row);
   }
-  if (const auto model = text(v, "model"); !model.empty()) row.details.insert(row.details.begin(), "model " + model);
+  if (const auto model = text(v, "model"); !model.empty()) {
+    row.details.insert(row.details.begin(), "model " + model);
+  }
   return row;
 }
 

@@ -15,9 +15,9 @@
 namespace logz::report {
 
 struct LogZRow {
-  std::string source;  // "metrics.csv, epoch 50", "estimate-ais.json"
-  std::string method;  // "exact", "ais", ...
-  std::string log_z;   // "180.8061 +/- 0.0312", or empty
+  std::string source;                        // "metrics.csv, epoch 50", "estimate-ais.json"
+  std::string method;                        // "exact", "ais", ...
+  std::string log_z;                         // "180.8061 +/- 0.0312", or empty
   std::vector<std::string> log_likelihoods;  // "test: -170.6700 +/- 0.0312"
   std::vector<std::string> details;          // "effective sample size 91.4", "2.61 s"
   std::vector<std::string> warnings;

@@ -1,10 +1,11 @@
 #include "logz/report/run_folder.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "logz/error.hpp"
 #include "logz/io/file.hpp"
@@ -28,9 +29,11 @@ bool is_png(const std::vector<std::uint8_t>& bytes) {
 // creates the file of `logz estimate --json > FILE` even when logz then fails.
 nlohmann::json read_json_object(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  if (std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return std::isspace(b) != 0; })) {
-    throw FileError(path, "empty file (a `logz ... --json > FILE` that failed leaves one: delete it "
-                          "or run the command again)");
+  if (std::all_of(bytes.begin(), bytes.end(),
+                  [](std::uint8_t b) { return std::isspace(b) != 0; })) {
+    throw FileError(path,
+                    "empty file (a `logz ... --json > FILE` that failed leaves one: delete it "
+                    "or run the command again)");
   }
   nlohmann::json value;
   try {
@@ -38,7 +41,9 @@ nlohmann::json read_json_object(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw FileError(path, fmt::format("not JSON at byte {}", e.byte));
   }
-  if (!value.is_object()) throw FileError(path, fmt::format("holds a JSON {}, not an object", value.type_name()));
+  if (!value.is_object()) {
+    throw FileError(path, fmt::format("holds a JSON {}, not an object", value.type_name()));
+  }
   return value;
 }
 
@@ -52,15 +57,19 @@ bool is_result_file_name(std::string_view name) {
 RunFolder read_run_folder(const std::string& path) {
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
-    throw FileError(path, "not a folder (logz report reads a run folder written by `logz train --out DIR`)");
+    throw FileError(
+        path, "not a folder (logz report reads a run folder written by `logz train --out DIR`)");
   }
   RunFolder run;
   run.path = path;
   const auto in_run = [&](const std::string& name) { return (fs::path(path) / name).string(); };
-  if (file_exists(in_run("settings.json"))) run.settings = read_json_object(in_run("settings.json"));
+  if (file_exists(in_run("settings.json"))) {
+    run.settings = read_json_object(in_run("settings.json"));
+  }
   if (file_exists(in_run("metrics.csv"))) run.metrics = MetricsTable::read(in_run("metrics.csv"));
   if (!run.settings && !run.metrics) {
-    throw FileError(path, "holds neither settings.json nor metrics.csv: not a run folder of `logz train`");
+    throw FileError(
+        path, "holds neither settings.json nor metrics.csv: not a run folder of `logz train`");
   }
   for (const auto& [name, title] : kPictures) {
     if (!file_exists(in_run(name))) continue;

@@ -16,7 +16,8 @@ std::vector<std::string_view> split_commas(std::string_view line) {
   std::vector<std::string_view> cells;
   for (std::size_t start = 0;;) {
     const std::size_t comma = line.find(',', start);
-    cells.push_back(line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
+    cells.push_back(
+        line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
     if (comma == std::string_view::npos) return cells;
     start = comma + 1;
   }
@@ -74,7 +75,10 @@ MetricsTable MetricsTable::parse(std::string_view csv, const std::string& path) 
   if (lines.empty()) throw FileError(path, "empty file (no header line)");
   std::vector<std::string> columns;
   for (const std::string_view name : split_commas(lines.front())) {
-    if (name.empty()) throw FileError(path, fmt::format("line 1, column {}: empty column name", columns.size() + 1));
+    if (name.empty()) {
+      throw FileError(path,
+                      fmt::format("line 1, column {}: empty column name", columns.size() + 1));
+    }
     if (std::find(columns.begin(), columns.end(), name) != columns.end()) {
       throw FileError(path, fmt::format("line 1: column \"{}\" appears twice", printable(name)));
     }
@@ -84,11 +88,13 @@ MetricsTable MetricsTable::parse(std::string_view csv, const std::string& path) 
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const std::vector<std::string_view> cells = split_commas(lines[i]);
     if (cells.size() != table.columns_.size()) {
-      throw FileError(path, fmt::format("line {} has {} cells, but the header names {} columns", i + 1,
-                                        cells.size(), table.columns_.size()));
+      throw FileError(path, fmt::format("line {} has {} cells, but the header names {} columns",
+                                        i + 1, cells.size(), table.columns_.size()));
     }
     std::vector<std::optional<double>> row(cells.size());
-    for (std::size_t j = 0; j < cells.size(); ++j) row[j] = parse_cell(cells[j], path, i + 1, j + 1);
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      row[j] = parse_cell(cells[j], path, i + 1, j + 1);
+    }
     table.rows_.push_back(std::move(row));
   }
   return table;
