@@ -46,8 +46,7 @@ Command add_report_command(CLI::App& app) {
   auto flags = std::make_shared<ReportFlags>();
   CLI::App* command = app.add_subcommand(
       "report",
-      "One self-contained HTML page about a training run: learning curves, pictures, log Z, "
-      "settings (opens offline)");
+      "Write one self-contained HTML page about a run: curves, pictures, log Z, settings");
   command->add_option("run_folder", flags->run_folder, "Run folder written by logz train --out")
       ->required();
   command->add_option("--out", flags->out, "HTML file to write (default: RUN_FOLDER/report.html)");
