@@ -30,8 +30,8 @@ std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& 
   if (flags.data.given()) return load_data_for(flags.data, *loaded.model, flags.model_path);
   const auto data = loaded.metadata.find("data");
   if (data == loaded.metadata.end()) {
-    fmt::print(stderr, "note: {} names no training data and --data was not given; the annealing "
-                       "base is the model's own visible biases (--base model)\n", flags.model_path);
+    inform(fmt::format("note: {} names no training data and --data was not given; the annealing "
+                       "base is the model's own visible biases (--base model)", flags.model_path));
     return std::nullopt;
   }
   DataFlags from_file = flags.data;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
@@ -389,8 +390,8 @@ void run(const TrainFlags& given) {
     epochs_done = state.batches_done > 0 && state.batches_done == (data.train.rows() + f.batch - 1) / f.batch
                       ? state.epoch
                       : state.epoch - 1;
-    fmt::print(stderr, "resuming {} at epoch {}, batch {} (of {} epochs)\n", f.out, state.epoch,
-               state.batches_done, f.epochs);
+    inform(fmt::format("resuming {} at epoch {}, batch {} (of {} epochs)", f.out, state.epoch,
+                       state.batches_done, f.epochs));
     trainer.resume_from(std::move(resumed->state));
   }
   const auto start = std::chrono::steady_clock::now() -
@@ -404,12 +405,16 @@ void run(const TrainFlags& given) {
   }
 
   const auto on_batch = [&](const BatchProgress& p) {
-    std::string detail = fmt::format("{}/{}  {:.0f} batch/s", p.batch, p.batches,
-                                     static_cast<double>(p.batch) / std::max(p.epoch_seconds, 1e-9));
-    if (p.objective) detail += fmt::format("  {} {:.3f}", f.method, *p.objective);
-    if (p.reconstruction_error) detail += fmt::format("  recon {:.3f}", *p.reconstruction_error);
-    bar.update(static_cast<double>(p.batch) / static_cast<double>(p.batches),
-               fmt::format("epoch {}/{}", p.epoch, p.epochs), detail + monitored);
+    std::vector<std::string> detail;
+    if (p.objective) detail.push_back(fmt::format("{} {:.3f}", f.method, *p.objective));
+    if (p.reconstruction_error)
+      detail.push_back(fmt::format("recon {:.3f}", *p.reconstruction_error));
+    if (!monitored.empty()) detail.push_back(monitored);
+    // The whole run's batches, so that rate and time left cover it all.
+    bar.update(fmt::format("epoch {}/{}", p.epoch, p.epochs),
+               static_cast<double>((p.epoch - 1) * p.batches + p.batch),
+               static_cast<double>(p.epochs * p.batches), "batch",
+               fmt::format("{}", fmt::join(detail, "  ")));
   };
   const auto on_epoch = [&](const BatchProgress& p) {
     bar.clear();
@@ -437,9 +442,10 @@ void run(const TrainFlags& given) {
     // One line per evaluated epoch, and about ten over the run besides.
     const int stride = std::max(1, f.epochs / 10);
     if (exact_now || p.epoch == 1 || p.epoch % stride == 0 || p.epoch == f.epochs) {
-      fmt::print(stderr, "epoch {}/{}  {:.2f} s  {}\n", p.epoch, p.epochs, p.epoch_seconds, text);
+      inform(fmt::format("epoch {}/{}  {:.2f} s  {}", p.epoch, p.epochs, p.epoch_seconds, text),
+             &bar);
     }
-    monitored = "  (last: " + last.text + ")";
+    monitored = "(last: " + last.text + ")";
     return true;
   };
   std::string last_checkpoint;  // where it stands, in words
@@ -607,7 +613,9 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--resume", f->resume,
                 "Continue the run in folder DIR from its checkpoint, with its own settings, to the "
                 "same parameters bit for bit as a run never stopped (--epochs may extend it)");
-  c->add_option("--progress", f->progress, "Progress bar on stderr: auto (if a terminal), always, never")
+  c->add_option("--progress", f->progress,
+                "Progress on stderr: auto (a bar on a terminal, else a line every 10 s), always "
+                "(the bar), never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   c->add_flag("--json", f->json, "Print the final summary as one JSON object");
