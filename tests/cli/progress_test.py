@@ -85,6 +85,8 @@ class Progress(unittest.TestCase):
                         "--burn-in", 20, "--samples-per-chain", 5]),
             ("exact", ["estimate", self.model]),
             ("ais", ["eval", self.model, "--logz-method", "ais", "--chains", 10, "--betas", 300]),
+            ("sample", ["sample", self.model, "--n", 4, "--steps", 50,
+                        "--png", os.path.join(self.tmp.name, "s.png")]),
         ]
         for label, args in cases:
             with self.subTest(label=label, command=args[0]):
@@ -99,27 +101,30 @@ class Progress(unittest.TestCase):
         self.assertEqual(exact[-1]["total"], "1024")  # 2^10 hidden states
 
     def test_quiet_leaves_only_the_results(self):
+        png = os.path.join(self.tmp.name, "q.png")
         commands = [
             ["--quiet", "train", "--hidden", 5, "--epochs", 2, "--out", os.path.join(self.tmp.name, "q")],
             ["train", "--hidden", 5, "--epochs", 2, "--out", os.path.join(self.tmp.name, "q2"), "--quiet"],
             ["--quiet", "estimate", self.model, "--method", "ais", "--chains", 10, "--betas", 300],
             ["--quiet", "eval", self.model, "--logz-method", "exact"],
-            ["--quiet", "estimate", self.model, "--method", "ais", "--chains", 10, "--betas", 300,
-             "--progress", "always"],
+            ["--quiet", "sample", self.model, "--n", 4, "--steps", 20, "--png", png, "--progress", "always"],
+            ["--quiet", "show", self.model, "--filters", png],
         ]
         for args in commands:
             with self.subTest(args=args):
                 proc = self.ok(*args, seconds=0)
                 self.assertEqual(proc.stderr, "")
                 self.assertTrue(proc.stdout.strip())
-        proc = logz("--quiet", "estimate", self.model, "--chains", 0)
+        proc = logz("--quiet", "sample", self.model, "--n", 0, "--png", png)
         self.assertEqual(proc.returncode, 2)
         self.assertEqual(len(proc.stderr.strip().splitlines()), 1)
-        self.assertIn("--chains", proc.stderr)
+        self.assertIn("--n", proc.stderr)
 
     def test_json_results_stay_parseable_beside_progress(self):
-        for args in (["estimate", self.model, "--method", "ais", "--chains", 5, "--betas", 100],
-                     ["eval", self.model, "--logz-method", "ais", "--chains", 5, "--betas", 100]):
+        png = os.path.join(self.tmp.name, "j.png")
+        for args in (["sample", self.model, "--n", 4, "--steps", 5, "--png", png],
+                     ["show", self.model, "--filters", png],
+                     ["estimate", self.model, "--method", "ais", "--chains", 5, "--betas", 100]):
             with self.subTest(command=args[0]):
                 proc = self.ok(*args, "--json", seconds=0)
                 self.assertIsInstance(json.loads(proc.stdout), dict)

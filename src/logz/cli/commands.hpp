@@ -15,5 +15,7 @@ struct Command {
 Command add_train_command(CLI::App& app);
 Command add_estimate_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_sample_command(CLI::App& app);
+Command add_show_command(CLI::App& app);
 
 }  // namespace logz::cli

@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
                "No progress and no informational lines on stderr (errors still print)");
   const logz::cli::Command commands[] = {logz::cli::add_train_command(app),
                                          logz::cli::add_estimate_command(app),
-                                         logz::cli::add_eval_command(app)};
+                                         logz::cli::add_eval_command(app),
+                                         logz::cli::add_sample_command(app),
+                                         logz::cli::add_show_command(app)};
   try {
     app.parse(argc, argv);
     logz::cli::set_threads(threads);

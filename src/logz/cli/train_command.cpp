@@ -8,6 +8,7 @@
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
 #include "logz/cli/progress.hpp"
+#include "logz/cli/run_pictures.hpp"
 #include "logz/cli/stop_signals.hpp"
 #include "logz/error.hpp"
 #include "logz/estimators/exact.hpp"
@@ -64,6 +65,7 @@ struct TrainFlags {
   int max_exact_bits = ExactOptions{}.max_bits;
   std::string out;
   std::string checkpoint_every = "1epoch";
+  int pictures_every = 0;
   std::string resume;
   std::string progress = "auto";
   bool json = false;
@@ -112,7 +114,7 @@ nlohmann::json flags_json(const TrainFlags& f) {
 // and how long it goes on.
 bool may_change_on_resume(const std::string& flag) {
   return flag == "--resume" || flag == "--epochs" || flag == "--progress" || flag == "--json" ||
-         flag == "--checkpoint-every" || flag == "--out";
+         flag == "--checkpoint-every" || flag == "--pictures-every" || flag == "--out";
 }
 
 // `f` as the checkpoint's flags, with what the command line may change.
@@ -122,8 +124,9 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, c
       const std::string flag = option->get_name();
       if (option->count() > 0 && !may_change_on_resume(flag)) {
         throw SettingError(flag, "cannot change when resuming: --resume continues the run with "
-                                 "its own settings (only --epochs, --checkpoint-every, --progress "
-                                 "and --json may be given); start a new run to change it");
+                                 "its own settings (only --epochs, --checkpoint-every, "
+                                 "--pictures-every, --progress and --json may be given); start a "
+                                 "new run to change it");
       }
     }
   }
@@ -446,6 +449,9 @@ void run(const TrainFlags& given) {
              &bar);
     }
     monitored = "(last: " + last.text + ")";
+    if (f.pictures_every > 0 && p.epoch % f.pictures_every == 0 && p.epoch < p.epochs) {
+      write_run_pictures(f.out, *model, *objective, data.train, f.seed);
+    }
     return true;
   };
   std::string last_checkpoint;  // where it stands, in words
@@ -494,12 +500,15 @@ void run(const TrainFlags& given) {
   if (!last.values.contains("log_z") && bits <= std::min(kAlwaysExactBits, f.max_exact_bits)) {
     last = evaluate(*model, data, true, true, exact, evaluation_stream);
   }
+  const RunPictures pictures = write_run_pictures(f.out, *model, *objective, data.train, f.seed);
   nlohmann::json summary = {{"model", model_path},
                             {"run_folder", f.out},
                             {"epochs", epochs_done},
                             {"seconds", seconds},
                             {"train_examples", data.train.rows()},
-                            {"test_examples", data.test.rows()}};
+                            {"test_examples", data.test.rows()},
+                            {"pictures", pictures.files},
+                            {"samples_source", pictures.samples_source}};
   for (const auto& [key, value] : last.values) summary[key] = value;
   if (data.test.rows() > 0 && (last.values.contains("pseudo_log_likelihood") || bits <= kAlwaysExactBits)) {
     summary["test_pseudo_log_likelihood"] = mean(pseudo_log_likelihood(*model, data.test));
@@ -513,7 +522,8 @@ void run(const TrainFlags& given) {
                        : fmt::format("{}-unit Ising model", model->n_visible());
   fmt::print("trained a {} by {} for {} epochs on {} ({} examples) in {:.1f} s\n", description,
              f.method, epochs_done, data.name, data.train.rows(), seconds);
-  fmt::print("model, metrics.csv and settings.json in {}\n", f.out);
+  fmt::print("model, metrics.csv, settings.json, {} in {}\n",
+             pictures.files.size() > 1 ? "samples.png and filters.png" : "and samples.png", f.out);
   if (last.values.contains("test_log_likelihood")) {
     fmt::print("exact log Z = {:.4f}; average log-likelihood: train {:.4f}, test {:.4f} nats per "
                "example\n",
@@ -604,7 +614,8 @@ Command add_train_command(CLI::App& app) {
       ->check(CLI::Range(1, 40))
       ->capture_default_str();
   c->add_option("--out", f->out,
-                "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors");
+                "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors, "
+                "samples.png, filters.png (RBMs)");
   c->add_option("--checkpoint-every", f->checkpoint_every,
                 "Write DIR/checkpoint.safetensors every N epochs (\"2\", \"2epochs\") or N batches "
                 "(\"500batches\"), besides at the end and on SIGINT/SIGTERM, which stop training "
@@ -613,6 +624,11 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--resume", f->resume,
                 "Continue the run in folder DIR from its checkpoint, with its own settings, to the "
                 "same parameters bit for bit as a run never stopped (--epochs may extend it)");
+  c->add_option("--pictures-every", f->pictures_every,
+                "Also write samples.png and filters.png (RBMs) into the run folder every N epochs; "
+                "0: only at the end, as every run does")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   c->add_option("--progress", f->progress,
                 "Progress on stderr: auto (a bar on a terminal, else a line every 10 s), always "
                 "(the bar), never")

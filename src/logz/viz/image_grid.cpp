@@ -67,7 +67,7 @@ GridLayout plan_grid(Index tiles, Index units, const GridOptions& options) {
   const std::int64_t height = side(layout.rows, layout.tile.height, layout.scale);
   if (width > kMaxSide || height > kMaxSide || width * height > kMaxPixels) {
     throw Error(fmt::format("a grid of {} tiles of {} x {} at scale {} would be {} x {} pixels, "
-                            "too large for a picture; draw fewer tiles", tiles, layout.tile.height,
+                            "too large for a picture", tiles, layout.tile.height,
                             layout.tile.width, layout.scale, width, height));
   }
   return layout;
