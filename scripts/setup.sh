@@ -10,6 +10,7 @@ packages=(
   g++ cmake ninja-build pkg-config          # toolchain
   libopenblas-openmp-dev libeigen3-dev      # GEMM (OpenBLAS, OpenMP build) and matrix types
   libcli11-dev nlohmann-json3-dev libfmt-dev librandom123-dev zlib1g-dev
+  libstb-dev                                # PNG pictures (stb_image_write; stb_image in tests)
   libgtest-dev python3-numpy                # tests (C++ and command line)
   libbenchmark-dev                          # micro-benchmarks (bench/)
   dataset-fashion-mnist                     # --data fashion-mnist and its test

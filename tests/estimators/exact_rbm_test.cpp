@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "logz/error.hpp"
 #include "testing/brute_force.hpp"
 
@@ -65,6 +67,23 @@ TEST(ExactMoments, EnumeratingEitherLayerGivesTheSameMoments) {
   EXPECT_LT((a.visible_hidden - b.visible_hidden).cwiseAbs().maxCoeff(), 1e-5);
   EXPECT_LT((a.visible - b.visible).cwiseAbs().maxCoeff(), 1e-5);
   EXPECT_LT((a.hidden - b.hidden).cwiseAbs().maxCoeff(), 1e-5);
+}
+
+TEST(ExactLogZ, ReportsProgressUpToEveryStateWithoutChangingTheAnswer) {
+  const BernoulliRbm rbm = testing::random_rbm(30, 18, 0.5, 3);  // 2^18 hidden states
+  ExactOptions options;
+  std::vector<std::size_t> done;
+  std::size_t total = 0;
+  options.progress = [&](std::size_t d, std::size_t t) {
+    done.push_back(d);
+    total = t;
+  };
+  const double log_z = exact_log_z(rbm, options).log_z;
+  EXPECT_EQ(log_z, exact_log_z(rbm).log_z);
+  EXPECT_EQ(total, std::size_t{1} << 18);
+  ASSERT_GE(done.size(), 2u);
+  EXPECT_TRUE(std::is_sorted(done.begin(), done.end()));
+  EXPECT_EQ(done.back(), total);
 }
 
 TEST(ExactLogZ, RefusesAboveTheBitLimit) {

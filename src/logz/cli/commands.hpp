@@ -15,6 +15,8 @@ struct Command {
 Command add_train_command(CLI::App& app);
 Command add_estimate_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_sample_command(CLI::App& app);
+Command add_show_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 
 }  // namespace logz::cli

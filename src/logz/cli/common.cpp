@@ -77,6 +77,23 @@ Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
   return dataset;
 }
 
+std::optional<Dataset> data_for_model(const DataFlags& flags, const LoadedModel& loaded,
+                                      const std::string& model_path) {
+  if (flags.given()) return load_data_for(flags, *loaded.model, model_path);
+  const auto data = loaded.metadata.find("data");
+  if (data == loaded.metadata.end()) return std::nullopt;
+  DataFlags from_file = flags;
+  from_file.source = data->second;
+  const auto get = [&](const char* key) {
+    const auto it = loaded.metadata.find(key);
+    return it == loaded.metadata.end() ? std::string() : it->second;
+  };
+  if (!get("binarize").empty()) from_file.binarize = get("binarize");
+  if (!get("threshold").empty()) from_file.threshold = std::stod(get("threshold"));
+  if (!get("binarize_seed").empty()) from_file.binarize_seed = std::stoull(get("binarize_seed"));
+  return load_data_for(from_file, *loaded.model, model_path);
+}
+
 nlohmann::json to_json(const LogZEstimate& estimate) {
   nlohmann::json j;
   j["method"] = estimate.method;

@@ -5,12 +5,14 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "logz/data/dataset.hpp"
 #include "logz/estimators/log_likelihood.hpp"
 #include "logz/estimators/log_z_estimate.hpp"
 #include "logz/models/energy_model.hpp"
+#include "logz/models/model_file.hpp"
 
 namespace logz::cli {
 
@@ -36,6 +38,11 @@ struct DataFlags {
 // for a value that does not fit, its row and column.
 Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
                       const std::string& model_path);
+// The data set a command uses beside a model: --data when given, else the
+// data set named in the model file (binarized as it was for training), else
+// none (nullopt).
+std::optional<Dataset> data_for_model(const DataFlags& flags, const LoadedModel& loaded,
+                                      const std::string& model_path);
 void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string& data_name,
                 const std::string& split, const std::string& model_path = "");
 

@@ -24,26 +24,15 @@ struct EstimateFlags {
 };
 
 // The data whose marginals make the base-rate model: --data, else the data
-// set named in the model file (as it was binarized for training), else none.
+// set named in the model file, else none.
 std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& loaded) {
   if (flags.estimator.method == "exact" || flags.estimator.base == "model") return std::nullopt;
-  if (flags.data.given()) return load_data_for(flags.data, *loaded.model, flags.model_path);
-  const auto data = loaded.metadata.find("data");
-  if (data == loaded.metadata.end()) {
-    fmt::print(stderr, "note: {} names no training data and --data was not given; the annealing "
-                       "base is the model's own visible biases (--base model)\n", flags.model_path);
-    return std::nullopt;
+  std::optional<Dataset> data = data_for_model(flags.data, loaded, flags.model_path);
+  if (!data) {
+    inform(fmt::format("note: {} names no training data and --data was not given; the annealing "
+                       "base is the model's own visible biases (--base model)", flags.model_path));
   }
-  DataFlags from_file = flags.data;
-  from_file.source = data->second;
-  const auto get = [&](const char* key) {
-    const auto it = loaded.metadata.find(key);
-    return it == loaded.metadata.end() ? std::string() : it->second;
-  };
-  if (!get("binarize").empty()) from_file.binarize = get("binarize");
-  if (!get("threshold").empty()) from_file.threshold = std::stod(get("threshold"));
-  if (!get("binarize_seed").empty()) from_file.binarize_seed = std::stoull(get("binarize_seed"));
-  return load_data_for(from_file, *loaded.model, flags.model_path);
+  return data;
 }
 
 void write_log_weights(const std::string& path, const std::vector<double>& log_weights) {

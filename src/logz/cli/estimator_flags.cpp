@@ -11,14 +11,9 @@
 namespace logz::cli {
 namespace {
 
-ProgressCallback bar_callback(ProgressBar& bar, std::string label) {
-  const auto start = std::chrono::steady_clock::now();
-  return [&bar, label, start](std::size_t done, std::size_t total) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double left = done > 0 ? seconds * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
-    bar.update(static_cast<double>(done) / static_cast<double>(total), label,
-               fmt::format("{}/{}  {:.1f} s, {:.1f} s left", done, total, seconds, left),
+ProgressCallback bar_callback(ProgressBar& bar, std::string label, std::string unit) {
+  return [&bar, label, unit](std::size_t done, std::size_t total) {
+    bar.update(label, static_cast<double>(done), static_cast<double>(total), unit, "",
                done == total);
   };
 }
@@ -71,7 +66,9 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
   command.add_option("--samples-per-chain", samples_per_chain, "Samples kept per chain (bridge)")
       ->check(CLI::Range(1L, 100000000L))
       ->capture_default_str();
-  command.add_option("--progress", progress, "Progress bar on stderr: auto, always, never")
+  command.add_option("--progress", progress,
+                     "Progress on stderr: auto (a bar on a terminal, else a line every 10 s), "
+                     "always (the bar), never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 }
@@ -113,7 +110,7 @@ AisOptions EstimatorFlags::ais_options(ProgressBar& bar) const {
   options.chains = chains;
   options.betas = schedule_betas();
   options.seed = seed;
-  options.progress = bar_callback(bar, method == "raise" ? "raise" : "ais");
+  options.progress = bar_callback(bar, method == "raise" ? "raise" : "ais", "step");
   return options;
 }
 
@@ -124,7 +121,7 @@ BridgeOptions EstimatorFlags::bridge_options(ProgressBar& bar) const {
   options.thinning = thinning;
   options.samples_per_chain = samples_per_chain;
   options.seed = seed;
-  options.progress = bar_callback(bar, "bridge");
+  options.progress = bar_callback(bar, "bridge", "sweep");
   return options;
 }
 
@@ -133,6 +130,7 @@ LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& b
   if (method == "exact") {
     ExactOptions options;
     options.max_bits = max_exact_bits;
+    options.progress = bar_callback(bar, "exact", "state");
     return exact_log_z(model, options);
   }
   if (method == "ais") return ais_log_z(enumerable_rbm(model, method_flag), base, ais_options(bar));

@@ -15,6 +15,7 @@
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
+#include "logz/cli/progress.hpp"
 #include "logz/cli/stop_signals.hpp"
 #include "logz/error.hpp"
 
@@ -56,13 +57,19 @@ int main(int argc, char** argv) {
                  "Threads for matrix products and kernels (0: all cores)")
       ->check(CLI::Range(0, 1 << 16))
       ->capture_default_str();
+  bool quiet = false;
+  app.add_flag("--quiet", quiet,
+               "No progress and no informational lines on stderr (errors still print)");
   const logz::cli::Command commands[] = {logz::cli::add_train_command(app),
                                          logz::cli::add_estimate_command(app),
                                          logz::cli::add_eval_command(app),
+                                         logz::cli::add_sample_command(app),
+                                         logz::cli::add_show_command(app),
                                          logz::cli::add_report_command(app)};
   try {
     app.parse(argc, argv);
     logz::cli::set_threads(threads);
+    logz::cli::set_quiet(quiet);
     for (const auto& command : commands) {
       if (command.app->parsed()) command.run();
     }

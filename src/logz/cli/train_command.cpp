@@ -4,10 +4,12 @@
 #include <filesystem>
 #include <optional>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
 #include "logz/cli/progress.hpp"
+#include "logz/cli/run_pictures.hpp"
 #include "logz/cli/stop_signals.hpp"
 #include "logz/error.hpp"
 #include "logz/estimators/exact.hpp"
@@ -64,6 +66,7 @@ struct TrainFlags {
   int max_exact_bits = ExactOptions{}.max_bits;
   std::string out;
   std::string checkpoint_every = "1epoch";
+  int pictures_every = 0;
   std::string resume;
   std::string progress = "auto";
   bool json = false;
@@ -112,7 +115,7 @@ nlohmann::json flags_json(const TrainFlags& f) {
 // and how long it goes on.
 bool may_change_on_resume(const std::string& flag) {
   return flag == "--resume" || flag == "--epochs" || flag == "--progress" || flag == "--json" ||
-         flag == "--checkpoint-every" || flag == "--out";
+         flag == "--checkpoint-every" || flag == "--pictures-every" || flag == "--out";
 }
 
 // `f` as the checkpoint's flags, with what the command line may change.
@@ -122,8 +125,9 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, c
       const std::string flag = option->get_name();
       if (option->count() > 0 && !may_change_on_resume(flag)) {
         throw SettingError(flag, "cannot change when resuming: --resume continues the run with "
-                                 "its own settings (only --epochs, --checkpoint-every, --progress "
-                                 "and --json may be given); start a new run to change it");
+                                 "its own settings (only --epochs, --checkpoint-every, "
+                                 "--pictures-every, --progress and --json may be given); start a "
+                                 "new run to change it");
       }
     }
   }
@@ -410,8 +414,8 @@ void run(const TrainFlags& given) {
     epochs_done = state.batches_done > 0 && state.batches_done == (data.train.rows() + f.batch - 1) / f.batch
                       ? state.epoch
                       : state.epoch - 1;
-    fmt::print(stderr, "resuming {} at epoch {}, batch {} (of {} epochs)\n", f.out, state.epoch,
-               state.batches_done, f.epochs);
+    inform(fmt::format("resuming {} at epoch {}, batch {} (of {} epochs)", f.out, state.epoch,
+                       state.batches_done, f.epochs));
     trainer.resume_from(std::move(resumed->state));
   }
   const auto start = std::chrono::steady_clock::now() -
@@ -425,12 +429,16 @@ void run(const TrainFlags& given) {
   }
 
   const auto on_batch = [&](const BatchProgress& p) {
-    std::string detail = fmt::format("{}/{}  {:.0f} batch/s", p.batch, p.batches,
-                                     static_cast<double>(p.batch) / std::max(p.epoch_seconds, 1e-9));
-    if (p.objective) detail += fmt::format("  {} {:.3f}", f.method, *p.objective);
-    if (p.reconstruction_error) detail += fmt::format("  recon {:.3f}", *p.reconstruction_error);
-    bar.update(static_cast<double>(p.batch) / static_cast<double>(p.batches),
-               fmt::format("epoch {}/{}", p.epoch, p.epochs), detail + monitored);
+    std::vector<std::string> detail;
+    if (p.objective) detail.push_back(fmt::format("{} {:.3f}", f.method, *p.objective));
+    if (p.reconstruction_error)
+      detail.push_back(fmt::format("recon {:.3f}", *p.reconstruction_error));
+    if (!monitored.empty()) detail.push_back(monitored);
+    // The whole run's batches, so that rate and time left cover it all.
+    bar.update(fmt::format("epoch {}/{}", p.epoch, p.epochs),
+               static_cast<double>((p.epoch - 1) * p.batches + p.batch),
+               static_cast<double>(p.epochs * p.batches), "batch",
+               fmt::format("{}", fmt::join(detail, "  ")));
   };
   const auto on_epoch = [&](const BatchProgress& p) {
     bar.clear();
@@ -458,9 +466,13 @@ void run(const TrainFlags& given) {
     // One line per evaluated epoch, and about ten over the run besides.
     const int stride = std::max(1, f.epochs / 10);
     if (exact_now || p.epoch == 1 || p.epoch % stride == 0 || p.epoch == f.epochs) {
-      fmt::print(stderr, "epoch {}/{}  {:.2f} s  {}\n", p.epoch, p.epochs, p.epoch_seconds, text);
+      inform(fmt::format("epoch {}/{}  {:.2f} s  {}", p.epoch, p.epochs, p.epoch_seconds, text),
+             &bar);
     }
-    monitored = "  (last: " + last.text + ")";
+    monitored = "(last: " + last.text + ")";
+    if (f.pictures_every > 0 && p.epoch % f.pictures_every == 0 && p.epoch < p.epochs) {
+      write_run_pictures(f.out, *model, *objective, data.train, f.seed);
+    }
     return true;
   };
   std::string last_checkpoint;  // where it stands, in words
@@ -509,12 +521,15 @@ void run(const TrainFlags& given) {
   if (!last.values.contains("log_z") && bits <= std::min(kAlwaysExactBits, f.max_exact_bits)) {
     last = evaluate(*model, data, true, true, exact, evaluation_stream);
   }
+  const RunPictures pictures = write_run_pictures(f.out, *model, *objective, data.train, f.seed);
   nlohmann::json summary = {{"model", model_path},
                             {"run_folder", f.out},
                             {"epochs", epochs_done},
                             {"seconds", seconds},
                             {"train_examples", data.train.rows()},
-                            {"test_examples", data.test.rows()}};
+                            {"test_examples", data.test.rows()},
+                            {"pictures", pictures.files},
+                            {"samples_source", pictures.samples_source}};
   for (const auto& [key, value] : last.values) summary[key] = value;
   if (data.test.rows() > 0 && (last.values.contains("pseudo_log_likelihood") || bits <= kAlwaysExactBits)) {
     summary["test_pseudo_log_likelihood"] = mean(pseudo_log_likelihood(*model, data.test));
@@ -528,7 +543,8 @@ void run(const TrainFlags& given) {
                        : fmt::format("{}-unit Ising model", model->n_visible());
   fmt::print("trained a {} by {} for {} epochs on {} ({} examples) in {:.1f} s\n", description,
              f.method, epochs_done, data.name, data.train.rows(), seconds);
-  fmt::print("model, metrics.csv and settings.json in {}\n", f.out);
+  fmt::print("model, metrics.csv, settings.json, {} in {}\n",
+             pictures.files.size() > 1 ? "samples.png and filters.png" : "and samples.png", f.out);
   if (last.values.contains("test_log_likelihood")) {
     fmt::print("exact log Z = {:.4f}; average log-likelihood: train {:.4f}, test {:.4f} nats per "
                "example\n",
@@ -619,7 +635,8 @@ Command add_train_command(CLI::App& app) {
       ->check(CLI::Range(1, 40))
       ->capture_default_str();
   c->add_option("--out", f->out,
-                "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors");
+                "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors, "
+                "samples.png, filters.png (RBMs)");
   c->add_option("--checkpoint-every", f->checkpoint_every,
                 "Write DIR/checkpoint.safetensors every N epochs (\"2\", \"2epochs\") or N batches "
                 "(\"500batches\"), besides at the end and on SIGINT/SIGTERM, which stop training "
@@ -628,7 +645,14 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--resume", f->resume,
                 "Continue the run in folder DIR from its checkpoint, with its own settings, to the "
                 "same parameters bit for bit as a run never stopped (--epochs may extend it)");
-  c->add_option("--progress", f->progress, "Progress bar on stderr: auto (if a terminal), always, never")
+  c->add_option("--pictures-every", f->pictures_every,
+                "Also write samples.png and filters.png (RBMs) into the run folder every N epochs; "
+                "0: only at the end, as every run does")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  c->add_option("--progress", f->progress,
+                "Progress on stderr: auto (a bar on a terminal, else a line every 10 s), always "
+                "(the bar), never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   c->add_flag("--json", f->json, "Print the final summary as one JSON object");

@@ -1,5 +1,8 @@
 #include "logz/estimators/exact_ising.hpp"
 
+#include <omp.h>
+
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -41,6 +44,8 @@ LogZEstimate exact_log_z(const IsingModel& model, const ExactOptions& options) {
   const std::int64_t blocks = std::int64_t{1} << (n - block_bits);
   const std::int64_t per_block = std::int64_t{1} << block_bits;
   std::vector<double> partial(static_cast<std::size_t>(blocks));
+  std::atomic<std::int64_t> blocks_done{0};  // by all threads; the first reports them
+  const auto total = static_cast<std::size_t>(blocks) * static_cast<std::size_t>(per_block);
 #pragma omp parallel for schedule(static)
   for (std::int64_t block = 0; block < blocks; ++block) {
     // Gray code g(t) = t ^ (t >> 1); from t - 1 to t the bit ctz(t) flips.
@@ -61,7 +66,12 @@ LogZEstimate exact_log_z(const IsingModel& model, const ExactOptions& options) {
       sum.add(value);
     }
     partial[static_cast<std::size_t>(block)] = sum.value();
+    const std::int64_t done = blocks_done.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (options.progress && omp_get_thread_num() == 0) {
+      options.progress(static_cast<std::size_t>(done) * static_cast<std::size_t>(per_block), total);
+    }
   }
+  if (options.progress) options.progress(total, total);
   LogZEstimate estimate;
   estimate.method = "exact";
   estimate.log_z = log_sum_exp(partial);

@@ -1,6 +1,9 @@
 #include "logz/estimators/exact_rbm.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -32,7 +35,7 @@ Layers layers_for(const BernoulliRbm& rbm, bool enumerate_hidden) {
 // Bits of s in the table of partial sums; the remaining bits are split over threads.
 constexpr int kTableBits = 8;
 
-double enumerate_log_sum(const Layers& layers, int bits) {
+double enumerate_log_sum(const Layers& layers, int bits, const ProgressCallback& progress = {}) {
   const Index n_b = layers.weights.cols();
   const int low_bits = std::min(bits, kTableBits);
   const int high_bits = bits - low_bits;
@@ -51,6 +54,9 @@ double enumerate_log_sum(const Layers& layers, int bits) {
   const MatrixF table = table64.cast<float>();
 
   std::vector<double> partial(static_cast<std::size_t>(n_high));
+  // Groups done by all threads; the first thread reports them.
+  std::atomic<std::int64_t> groups_done{0};
+  const auto total = static_cast<std::size_t>(n_high) * static_cast<std::size_t>(n_low);
 #pragma omp parallel
   {
     VectorD base64(n_b);
@@ -71,8 +77,13 @@ double enumerate_log_sum(const Layers& layers, int bits) {
         sum.add(high_bias + low_bias(s) + softplus_sum(base.data(), &table(s, 0), n_b));
       }
       partial[static_cast<std::size_t>(g)] = sum.value();
+      const std::int64_t done = groups_done.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (progress && omp_get_thread_num() == 0 && g % 64 == 0) {
+        progress(static_cast<std::size_t>(done) * static_cast<std::size_t>(n_low), total);
+      }
     }
   }
+  if (progress) progress(total, total);
   return log_sum_exp(partial);
 }
 
@@ -108,7 +119,7 @@ LogZEstimate exact_log_z(const BernoulliRbm& rbm, const ExactOptions& options) {
   const EnumerationPlan plan = plan_enumeration(rbm, options.layer);
   LogZEstimate estimate;
   estimate.method = "exact";
-  estimate.log_z = enumerate_log_sum(layers_for(rbm, plan.hidden), plan.bits);
+  estimate.log_z = enumerate_log_sum(layers_for(rbm, plan.hidden), plan.bits, options.progress);
   estimate.lower = estimate.upper = estimate.log_z;
   estimate.samples = std::uint64_t{1} << plan.bits;
   estimate.seconds = seconds_since(start);

@@ -27,6 +27,8 @@ struct ExactOptions {
   int max_bits = 30;
   // The layer whose states are summed over; by default the smaller one.
   EnumeratedLayer layer = EnumeratedLayer::smaller;
+  // Called with the states summed so far by exact_log_z (not by the moments).
+  ProgressCallback progress;
 };
 
 // Which layer is enumerated and how many bits that takes.

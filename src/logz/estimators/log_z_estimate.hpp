@@ -13,11 +13,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "logz/progress_callback.hpp"
 
 namespace logz {
 
@@ -33,8 +34,5 @@ struct LogZEstimate {
   std::vector<double> log_weights;
   std::map<std::string, double> diagnostics;
 };
-
-// Reports progress of a long estimate: `done` of `total` units of work.
-using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
 }  // namespace logz

@@ -105,6 +105,7 @@ enum class StreamId : std::uint64_t {
   data_generation = 6,
   annealing = 7,
   bridge = 8,
+  pictures = 9,
 };
 
 inline RandomStream make_stream(std::uint64_t seed, StreamId id) {

@@ -50,6 +50,10 @@ class Objective {
                               ParameterVector& gradient, RandomStream& stream) = 0;
 
   virtual ObjectiveState state() const { return {}; }
+  // The chains this principle keeps at the model (beta = 1) between batches,
+  // for pictures of what the model generates; nullopt when it keeps none
+  // (CD, pseudolikelihood, ...) or before its first step.
+  virtual std::optional<ChainState> persistent_chains() const { return std::nullopt; }
   // Continues from `state` (from state() of an objective with the same
   // settings) on `model`. Throws Error when the state does not fit.
   virtual void restore(const ObjectiveState& state, const EnergyModel& model);

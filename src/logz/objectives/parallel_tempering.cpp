@@ -28,6 +28,13 @@ std::vector<double> equally_spaced_betas(int temperatures) {
 
 }  // namespace
 
+std::optional<ChainState> ParallelTempering::persistent_chains() const {
+  if (ladder_ == nullptr) return std::nullopt;
+  ChainState top;
+  top.visible = ladder_->states(ladder_->levels() - 1);
+  return top;
+}
+
 ObjectiveState ParallelTempering::state() const {
   ObjectiveState state;
   if (ladder_ == nullptr) return state;

@@ -35,6 +35,8 @@ class ParallelTempering final : public Objective {
 
   // Every level's states and the swap counts.
   ObjectiveState state() const override;
+  // The ladder's states at beta = 1 (binary; no means).
+  std::optional<ChainState> persistent_chains() const override;
   void restore(const ObjectiveState& state, const EnergyModel& model) override;
 
  private:

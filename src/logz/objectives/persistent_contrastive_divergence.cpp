@@ -34,6 +34,11 @@ ObjectiveState PersistentContrastiveDivergence::state() const {
   return state;
 }
 
+std::optional<ChainState> PersistentContrastiveDivergence::persistent_chains() const {
+  if (chains_.chains() == 0) return std::nullopt;
+  return chains_;
+}
+
 void PersistentContrastiveDivergence::restore(const ObjectiveState& state, const EnergyModel& model) {
   ChainState chains;
   std::size_t used = 0;

@@ -29,6 +29,7 @@ class PersistentContrastiveDivergence final : public Objective {
 
   // The chains' four matrices (those not empty).
   ObjectiveState state() const override;
+  std::optional<ChainState> persistent_chains() const override;
   void restore(const ObjectiveState& state, const EnergyModel& model) override;
 
  private:

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "logz/math/kernels.hpp"
+
 namespace logz {
 
 double reconstruction_error(const GibbsModel& model, ConstMatrixRef data, RandomStream& stream) {
@@ -37,6 +39,42 @@ ChainState sample_chains(const GibbsModel& model, ConstMatrixRef start, Index ch
   model.start_chains(initial, state, stream);
   for (int s = 0; s < sweeps; ++s) model.gibbs_sweep(state, stream);
   return state;
+}
+
+GibbsSamples draw_samples(const GibbsModel& model, ConstMatrixRef start, Index chains, int sweeps,
+                          Index n, RandomStream& stream, const ProgressCallback& progress) {
+  const Index per_chain = (n + chains - 1) / chains;
+  chains = (n + per_chain - 1) / per_chain;  // those that are needed
+  const std::size_t total = static_cast<std::size_t>(per_chain) * static_cast<std::size_t>(sweeps);
+  std::size_t done = 0;
+  ChainState state = sample_chains(model, start, chains, 0, stream);
+  GibbsSamples samples;
+  samples.chains = chains;
+  samples.per_chain = per_chain;
+  samples.states.resize(n, model.n_visible());
+  for (Index s = 0; s < per_chain; ++s) {
+    for (int i = 0; i < sweeps; ++i) {
+      model.gibbs_sweep(state, stream);
+      if (progress) progress(++done, total);
+    }
+    const bool has_means = state.visible_probability.rows() == chains;
+    if (has_means && samples.means.rows() == 0) samples.means.resize(n, model.n_visible());
+    for (Index c = 0; c < chains; ++c) {
+      const Index row = c * per_chain + s;
+      if (row >= n) continue;
+      samples.states.row(row) = state.visible.row(c);
+      if (has_means) samples.means.row(row) = state.visible_probability.row(c);
+    }
+  }
+  return samples;
+}
+
+MatrixF base_rate_draws(const VectorF& log_odds, Index n, RandomStream& stream) {
+  MatrixF probability = log_odds.transpose().replicate(n, 1);
+  affine_sigmoid(probability, 1.0f, VectorF::Zero(log_odds.size()));
+  MatrixF draws(n, log_odds.size());
+  sample_bernoulli(probability, draws, stream);
+  return draws;
 }
 
 }  // namespace logz

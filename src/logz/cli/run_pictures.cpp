@@ -1,0 +1,54 @@
+#include "logz/cli/run_pictures.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "logz/io/png.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+#include "logz/sampling/gibbs.hpp"
+#include "logz/viz/model_pictures.hpp"
+
+namespace logz::cli {
+namespace {
+
+constexpr Index kSamples = 100;
+constexpr int kSweepsFromData = 100;
+constexpr Index kFilters = 100;
+
+}  // namespace
+
+RunPictures write_run_pictures(const std::string& folder, const GibbsModel& model,
+                               const Objective& objective, ConstMatrixRef train,
+                               std::uint64_t seed) {
+  RunPictures written;
+  MatrixF samples;
+  if (const std::optional<ChainState> chains = objective.persistent_chains()) {
+    const Index n = std::min(kSamples, chains->chains());
+    const bool means = chains->visible_probability.rows() == chains->chains();
+    samples = (means ? chains->visible_probability : chains->visible).topRows(n);
+    written.samples_source = fmt::format("{} of the {} persistent chains{}", n, chains->chains(),
+                                         means ? " (p(v = 1 | h) of their last draw)" : "");
+  } else {
+    const Index n = std::min(kSamples, train.rows());
+    MatrixF start(n, train.cols());
+    for (Index i = 0; i < n; ++i) start.row(i) = train.row(i * train.rows() / n);
+    RandomStream stream = make_stream(seed, StreamId::pictures);
+    const GibbsSamples drawn = draw_samples(model, start, n, kSweepsFromData, n, stream);
+    samples = drawn.means.rows() > 0 ? drawn.means : drawn.states;
+    written.samples_source =
+        fmt::format("{} chains after {} Gibbs sweeps from training rows{}", n, kSweepsFromData,
+                    drawn.means.rows() > 0 ? " (p(v = 1 | h) of the last draw)" : "");
+  }
+  const std::string samples_path = (std::filesystem::path(folder) / "samples.png").string();
+  write_png(samples_path, samples_picture(samples).image);
+  written.files.push_back(samples_path);
+  if (dynamic_cast<const BernoulliRbm*>(&model) != nullptr) {
+    const std::string filters_path = (std::filesystem::path(folder) / "filters.png").string();
+    write_png(filters_path, filters_picture(model, kFilters).image);
+    written.files.push_back(filters_path);
+  }
+  return written;
+}
+
+}  // namespace logz::cli

@@ -1,0 +1,65 @@
+#include "logz/viz/model_pictures.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/ising.hpp"
+
+namespace logz {
+
+Picture filters_picture(const EnergyModel& model, Index max_filters, int scale,
+                        const std::string& flag) {
+  GridOptions options;
+  options.scale = scale;
+  Picture picture;
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
+    picture.available = rbm->n_hidden();
+    const Index shown = max_filters > 0 ? std::min(max_filters, rbm->n_hidden()) : rbm->n_hidden();
+    const MatrixF filters = rbm->W().leftCols(shown).transpose();
+    options.gray = GrayScale::tile_range;
+    // Filters are mostly mid-gray around their strokes: black lines part them.
+    options.separator_level = 0;
+    picture.what = "filters";
+    picture.layout = plan_grid(filters.rows(), filters.cols(), options);
+    picture.image = image_grid(filters, options);
+    return picture;
+  }
+  if (const auto* ising = dynamic_cast<const IsingModel*>(&model)) {
+    const Index n = ising->n_visible();
+    const MatrixF couplings = Eigen::Map<const MatrixF>(ising->J().data(), 1, n * n);
+    options.tile = {n, n};
+    options.gray = GrayScale::symmetric;
+    picture.what = "couplings";
+    picture.available = 1;
+    picture.layout = plan_grid(1, n * n, options);
+    picture.image = image_grid(couplings, options);
+    return picture;
+  }
+  throw SettingError(flag, fmt::format("{} has no filters or couplings to draw",
+                                       describe_model(model)));
+}
+
+Picture samples_picture(ConstMatrixRef rows, int scale) {
+  GridOptions options;
+  options.scale = scale;
+  Picture picture;
+  picture.what = "samples";
+  picture.available = rows.rows();
+  picture.layout = plan_grid(rows.rows(), rows.cols(), options);
+  picture.image = image_grid(rows, options);
+  return picture;
+}
+
+std::string describe_model(const EnergyModel& model) {
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
+    return fmt::format("{} x {} Bernoulli RBM", rbm->n_visible(), rbm->n_hidden());
+  }
+  if (dynamic_cast<const IsingModel*>(&model) != nullptr) {
+    return fmt::format("{}-unit Ising model", model.n_visible());
+  }
+  return fmt::format("model of kind {} with {} visible units", model.kind(), model.n_visible());
+}
+
+}  // namespace logz
