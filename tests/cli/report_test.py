@@ -75,10 +75,12 @@ class Report(unittest.TestCase):
         for title in ("Reconstruction error", "Pseudo-log-likelihood", "log Z", "Log-likelihood"):
             self.assertIn(title, self.summary["charts"])
         self.assertNotIn("Training loss", self.summary["charts"])  # PCD has no loss values
-        self.assertEqual(self.summary["pictures"], [])
+        # logz train drew these into the run folder; the page holds them as data: URIs.
+        self.assertEqual(self.summary["pictures"], ["samples.png", "filters.png"])
+        self.assertEqual(self.html.count('src="data:image/png;base64,'), 2)
         self.assertEqual(self.summary["log_z_rows"], 3)  # metrics.csv, estimate-ais, eval-test
         text = run("report", self.run_dir, "--out", os.path.join(self.tmp.name, "r.html")).stdout
-        self.assertRegex(text, r"^wrote .*r\.html \(\d+ charts, 0 pictures, 3 log Z rows; \d+ kB\)\n$")
+        self.assertRegex(text, r"^wrote .*r\.html \(\d+ charts, 2 pictures, 3 log Z rows; \d+ kB\)\n$")
 
     def test_page_is_self_contained_and_escapes_file_text(self):
         self.assertIn('http-equiv="Content-Security-Policy" content="default-src \'none\';', self.html)
