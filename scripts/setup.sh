@@ -11,6 +11,8 @@ packages=(
   libopenblas-openmp-dev libeigen3-dev      # GEMM (OpenBLAS, OpenMP build) and matrix types
   libcli11-dev nlohmann-json3-dev libfmt-dev librandom123-dev zlib1g-dev
   libgtest-dev python3-numpy                # tests (C++ and command line)
+  pybind11-dev python3-dev                  # the Python module (python/)
+  python3-pytest python3-setuptools python3-wheel python3-pip python3-venv   # its tests, pip install
   libbenchmark-dev                          # micro-benchmarks (bench/)
   dataset-fashion-mnist                     # --data fashion-mnist and its test
 )
