@@ -12,6 +12,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev librandom123-dev zlib1g-dev
   libstb-dev                                # PNG pictures (stb_image_write; stb_image in tests)
   libgtest-dev python3-numpy                # tests (C++ and command line)
+  pybind11-dev python3-dev                  # the Python module (python/)
+  python3-pytest python3-setuptools python3-wheel python3-pip python3-venv   # its tests, pip install
   libbenchmark-dev                          # micro-benchmarks (bench/)
   dataset-fashion-mnist                     # --data fashion-mnist and its test
   chromium                                  # tests/cli/report_test.py opens logz report's page headless
