@@ -84,7 +84,11 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
   const std::span<const std::uint8_t> data = bytes.subspan(8 + header_length);
   SafetensorsFile file;
   std::vector<Placed> placed;
-  for (const auto& [name, entry] : header.items()) {
+  for (const auto& header_entry : header.items()) {
+    // Named references, not a structured binding: clang 14 cannot capture
+    // a binding in the lambda below.
+    const std::string& name = header_entry.key();
+    const Json& entry = header_entry.value();
     if (name == "__metadata__") {
       if (!entry.is_object()) throw FileError(path, "__metadata__ is not a JSON object");
       for (const auto& [key, value] : entry.items()) {
