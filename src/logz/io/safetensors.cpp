@@ -75,7 +75,8 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
   Json header;
   try {
     header = Json::parse(header_begin, header_begin + header_length);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double (1e400).
     throw FileError(path, fmt::format("safetensors header (bytes 8..{}) is not valid JSON: {}",
                                       8 + header_length, e.what()));
   }
