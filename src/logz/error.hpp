@@ -7,11 +7,31 @@
 // invariants are assertions, not errors: the library never aborts on input.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace logz {
+
+// Text copied from a user's file into a message (a dtype, a field, a tensor
+// name), kept to one printable line: control characters (line feeds,
+// carriage returns, terminal escapes) become \xNN, and text longer than
+// `max_chars` is cut short with "...".
+inline std::string printable_excerpt(std::string_view text, std::size_t max_chars = 64) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == max_chars) return out + "...";
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 class Error : public std::runtime_error {
  public:

@@ -1,9 +1,10 @@
 // Inputs on which decode_safetensors once broke its contract, found by the
-// fuzz target fuzz_safetensors. Each must give a FileError whose message is
-// one printable line.
+// fuzz target fuzz_safetensors unless said otherwise. Each must give a
+// FileError whose message is one printable line.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,14 @@ using testing::expect_one_line_file_error;
 
 std::vector<std::uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
 
+std::vector<std::uint8_t> with_header(const std::string& json) {
+  std::vector<std::uint8_t> bytes(8 + json.size());
+  const std::uint64_t n = json.size();
+  std::memcpy(bytes.data(), &n, 8);
+  std::memcpy(bytes.data() + 8, json.data(), json.size());
+  return bytes;
+}
+
 void expect_error(const std::vector<std::uint8_t>& input, std::string_view fragment) {
   expect_one_line_file_error([&] { decode_safetensors(input, "m.safetensors"); }, "m.safetensors",
                              fragment);
@@ -28,6 +37,29 @@ void expect_error(const std::vector<std::uint8_t>& input, std::string_view fragm
 TEST(SafetensorsRegressions, NumberOverflowInTheHeader) {
   expect_error(bytes_of(std::string("\x0b\0\0\0\0\0\0\0\t9e97372\x03\0\0\0\0\0", 22)),
                "number overflow parsing '9e97372'");
+}
+
+// The JSON error quoted the last bytes read raw (here DEL, 0x7f).
+TEST(SafetensorsRegressions, JsonErrorQuotingRawBytes) {
+  expect_error(bytes_of(std::string("\x03\0\0\0\0\0\0\0\xef\x7f\xff\xff" "0\xff\xff\x7f\0\0" "4", 19)),
+               "is not valid JSON");
+}
+
+// Found while writing the fuzz target (its inputs are too short to reach
+// it): the message dumped the dtype, and dump() recurses into nested arrays,
+// so a 1 MB header of '[' overflowed the stack.
+TEST(SafetensorsRegressions, DeeplyNestedDtype) {
+  const std::size_t depth = 500000;
+  const std::string json = R"({"a":{"dtype":)" + std::string(depth, '[') + std::string(depth, ']') +
+                           R"(,"shape":[],"data_offsets":[0,0]}})";
+  expect_error(with_header(json), "tensor \"a\": dtype of JSON type array is not supported");
+}
+
+// Written by hand: names copied into messages keep to one line.
+TEST(SafetensorsRegressions, ControlCharactersInNames) {
+  expect_error(with_header(R"({"a\nb":{"dtype":"I8","shape":[],"data_offsets":[0,0]}})"),
+               "tensor \"a\\x0ab\": dtype \"I8\" is not supported");
+  expect_error(with_header(R"({"__metadata__":{"k\r":1}})"), "value of \"k\\x0d\" is not a string");
 }
 
 }  // namespace

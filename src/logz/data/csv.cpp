@@ -76,7 +76,7 @@ DataArray parse_csv(const std::vector<std::uint8_t>& bytes, const std::string& p
     for (std::size_t j = 0; j < fields.size(); ++j) {
       if (!parse_float(fields[j], value)) {
         throw FileError(path, fmt::format("line {}, column {}: \"{}\" is not a number", line_number,
-                                          j + 1, fields[j]));
+                                          j + 1, printable_excerpt(fields[j])));
       }
       values.push_back(value);
     }

@@ -45,12 +45,15 @@ struct Dtype {
 };
 
 Dtype parse_dtype(std::string_view descr, const std::string& path) {
-  if (descr.size() < 3) throw FileError(path, fmt::format("NPY dtype '{}' is not supported", descr));
+  const std::string shown = printable_excerpt(descr);
+  if (descr.size() < 3)
+    throw FileError(path, fmt::format("NPY dtype '{}' is not supported", shown));
   const char order = descr[0];
   const char kind = descr[1];
   std::size_t size = 0;
   for (char c : descr.substr(2)) {
-    if (c < '0' || c > '9') throw FileError(path, fmt::format("NPY dtype '{}' is not supported", descr));
+    if (c < '0' || c > '9')
+      throw FileError(path, fmt::format("NPY dtype '{}' is not supported", shown));
     size = size * 10 + static_cast<std::size_t>(c - '0');
   }
   const bool known = (kind == 'f' && (size == 4 || size == 8)) ||
@@ -58,14 +61,16 @@ Dtype parse_dtype(std::string_view descr, const std::string& path) {
                      (kind == 'b' && size == 1);
   if (!known) {
     throw FileError(path, fmt::format("NPY dtype '{}' is not supported (logz reads float32/64, "
-                                      "integers and bool)", descr));
+                                      "integers and bool)",
+                                      shown));
   }
   if (order == '>' && size > 1) {
     throw FileError(path, fmt::format("NPY dtype '{}' is big-endian; convert it with "
-                                      "array.astype('<{}{}')", descr, kind, size));
+                                      "array.astype('<{}{}')",
+                                      shown, kind, size));
   }
   if (order != '<' && order != '|' && order != '=' && order != '>') {
-    throw FileError(path, fmt::format("NPY dtype '{}' is not supported", descr));
+    throw FileError(path, fmt::format("NPY dtype '{}' is not supported", shown));
   }
   return {kind, size};
 }
@@ -126,12 +131,14 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
   const Dtype dtype = parse_dtype(header_value(header, "descr", path), path);
   const std::string_view order = header_value(header, "fortran_order", path);
   if (order != "False" && order != "True") {
-    throw FileError(path, fmt::format("NPY fortran_order '{}' is neither True nor False", order));
+    throw FileError(path, fmt::format("NPY fortran_order '{}' is neither True nor False",
+                                      printable_excerpt(order)));
   }
   const bool fortran = order == "True";
 
   DataArray array;
   const std::string_view shape_text = header_value(header, "shape", path);
+  const std::string shape_shown = printable_excerpt(shape_text);
   std::uint64_t count = 1;
   const std::size_t data_start = header_start + header_length;
   const std::uint64_t limit = (bytes.size() - data_start) / dtype.size;
@@ -145,11 +152,11 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
       dim = dim * 10 + static_cast<std::uint64_t>(shape_text[p++] - '0');
       digits = true;
     }
-    if (!digits) throw FileError(path, fmt::format("NPY shape '{}' is malformed", shape_text));
+    if (!digits) throw FileError(path, fmt::format("NPY shape '{}' is malformed", shape_shown));
     if (dim != 0 && count > limit / dim) {
       throw FileError(path, fmt::format("NPY shape {} needs more data than the file's {} bytes "
-                                        "after the header (truncated?)", shape_text,
-                                        bytes.size() - data_start));
+                                        "after the header (truncated?)",
+                                        shape_shown, bytes.size() - data_start));
     }
     count *= dim;
     array.shape.push_back(static_cast<Index>(dim));
@@ -161,9 +168,10 @@ DataArray parse_npy(const std::vector<std::uint8_t>& bytes, const std::string& p
   }
   const std::uint64_t needed = count * dtype.size;
   if (bytes.size() - data_start != needed) {
-    throw FileError(path, fmt::format("NPY data is {} bytes, shape {} with {}-byte items needs {}{}",
-                                      bytes.size() - data_start, shape_text, dtype.size, needed,
-                                      bytes.size() - data_start < needed ? " (truncated?)" : ""));
+    throw FileError(path,
+                    fmt::format("NPY data is {} bytes, shape {} with {}-byte items needs {}{}",
+                                bytes.size() - data_start, shape_shown, dtype.size, needed,
+                                bytes.size() - data_start < needed ? " (truncated?)" : ""));
   }
   const Index rows = array.shape[0];
   const Index cols = rows == 0 ? 0 : static_cast<Index>(count / static_cast<std::uint64_t>(rows));

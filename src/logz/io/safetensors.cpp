@@ -76,9 +76,10 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
   try {
     header = Json::parse(header_begin, header_begin + header_length);
   } catch (const Json::exception& e) {
-    // parse_error, and out_of_range for a number beyond double (1e400).
+    // parse_error, and out_of_range for a number beyond double (1e400). The
+    // message quotes the bytes last read, raw: made printable.
     throw FileError(path, fmt::format("safetensors header (bytes 8..{}) is not valid JSON: {}",
-                                      8 + header_length, e.what()));
+                                      8 + header_length, printable_excerpt(e.what(), 200)));
   }
   if (!header.is_object()) throw FileError(path, "safetensors header is not a JSON object");
 
@@ -94,14 +95,15 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
       if (!entry.is_object()) throw FileError(path, "__metadata__ is not a JSON object");
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) {
-          throw FileError(path, fmt::format("__metadata__ value of \"{}\" is not a string", key));
+          throw FileError(path, fmt::format("__metadata__ value of \"{}\" is not a string",
+                                            printable_excerpt(key)));
         }
         file.metadata[key] = value.get<std::string>();
       }
       continue;
     }
     const auto where = [&](std::string_view what) {
-      return FileError(path, fmt::format("tensor \"{}\": {}", name, what));
+      return FileError(path, fmt::format("tensor \"{}\": {}", printable_excerpt(name), what));
     };
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
         !entry.contains("data_offsets")) {
@@ -109,7 +111,12 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
     }
     const Json& dtype = entry["dtype"];
     if (!dtype.is_string() || (dtype != "F32" && dtype != "F64")) {
-      throw where(fmt::format("dtype {} is not supported (logz reads F32 and F64)", dtype.dump()));
+      // Named, not dumped: dump() recurses into a nested value, and a header
+      // of a million '[' would overflow the stack.
+      const std::string shown = dtype.is_string()
+                                    ? "\"" + printable_excerpt(dtype.get<std::string>()) + "\""
+                                    : std::string("of JSON type ") + dtype.type_name();
+      throw where(fmt::format("dtype {} is not supported (logz reads F32 and F64)", shown));
     }
     const std::uint64_t item = dtype == "F32" ? 4 : 8;
     const Json& shape = entry["shape"];
@@ -159,8 +166,8 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
   for (std::size_t i = 1; i < placed.size(); ++i) {
     if (placed[i].begin < placed[i - 1].end) {
       throw FileError(path, fmt::format("tensors \"{}\" and \"{}\" overlap in the data buffer",
-                                        file.tensors[placed[i - 1].index].name,
-                                        file.tensors[placed[i].index].name));
+                                        printable_excerpt(file.tensors[placed[i - 1].index].name),
+                                        printable_excerpt(file.tensors[placed[i].index].name)));
     }
   }
   return file;
