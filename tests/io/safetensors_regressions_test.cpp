@@ -1,8 +1,9 @@
 // Inputs on which decode_safetensors once broke its contract, found by the
-// fuzz target fuzz_safetensors unless said otherwise. Each must give a
-// FileError whose message is one printable line.
+// fuzz target fuzz_safetensors unless said otherwise: a malformed file must
+// give a FileError whose message is one printable line; a valid one decodes.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -53,6 +54,25 @@ TEST(SafetensorsRegressions, DeeplyNestedDtype) {
   const std::string json = R"({"a":{"dtype":)" + std::string(depth, '[') + std::string(depth, ']') +
                            R"(,"shape":[],"data_offsets":[0,0]}})";
   expect_error(with_header(json), "tensor \"a\": dtype of JSON type array is not supported");
+}
+
+// A tensor of shape [0] (valid) made memcpy copy 0 bytes to the null data()
+// of its empty vector, which is undefined (UBSan: null pointer passed as
+// argument 1). The file decodes.
+TEST(SafetensorsRegressions, EmptyTensor) {
+  const std::string json =
+      R"({"oa":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+      R"("b":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}})";
+  // Header length 112 (the JSON and 4 spaces), then a 9-byte data buffer.
+  const std::string data = " " + std::string(8, '\0');
+  const std::string input = std::string("p\0\0\0\0\0\0\0", 8) + json + "    " + data;
+  ASSERT_EQ(input.size(), 129u);  // the fuzzer's input, byte for byte
+  const SafetensorsFile file = decode_safetensors(bytes_of(input), "m.safetensors");
+  ASSERT_EQ(file.tensors.size(), 2u);
+  ASSERT_NE(file.find("b"), nullptr);
+  EXPECT_EQ(file.find("b")->shape, std::vector<std::int64_t>{0});
+  EXPECT_TRUE(file.find("b")->values.empty());
+  EXPECT_EQ(file.find("oa")->values, (std::vector<float>{std::bit_cast<float>(0x20u), 0.0f}));
 }
 
 // Written by hand: names copied into messages keep to one line.

@@ -149,7 +149,9 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
                               end - begin, count * item));
     }
     tensor.values.resize(count);
-    if (item == 4) {
+    if (count == 0) {
+      // memcpy from or to the null data() of an empty vector is undefined.
+    } else if (item == 4) {
       std::memcpy(tensor.values.data(), data.data() + begin, count * 4);
     } else {
       for (std::uint64_t i = 0; i < count; ++i) {
