@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what logz needs (Debian 12 packages) and builds it in build/.
+# Installs what logz needs (Debian 12 packages) and builds it in build/;
+# with --packages-only it installs and stops.
 # Run as root, or as a user with sudo; packages already present are not touched.
 #   LOGZ_ARCH   value for -march (default: native; CI uses x86-64-v2)
 #   BUILD_DIR   build folder (default: build)
@@ -19,21 +20,8 @@ packages=(
   chromium                                  # tests/cli/report_test.py opens logz report's page headless
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "run as root, or install: ${missing[*]}" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-packages.sh "${packages[@]}"
+if [ "${1:-}" = "--packages-only" ]; then exit 0; fi
 
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGZ_ARCH="${LOGZ_ARCH:-native}"

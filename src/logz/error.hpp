@@ -7,6 +7,7 @@
 // invariants are assertions, not errors: the library never aborts on input.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>

@@ -85,13 +85,21 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
     throw FileError(path, fmt::format("safetensors header (bytes 8..{}) is not valid JSON at "
                                       "offset {}: {}", 8 + header_length, offset,
                                       printable(why, 160)));
+  } catch (const Json::exception& e) {
+    // out_of_range for a number beyond double (1e400); the text quotes raw bytes.
+    throw FileError(path, fmt::format("safetensors header (bytes 8..{}) is not valid JSON: {}",
+                                      8 + header_length, printable(e.what(), 160)));
   }
   if (!header.is_object()) throw FileError(path, "safetensors header is not a JSON object");
 
   const std::span<const std::uint8_t> data = bytes.subspan(8 + header_length);
   SafetensorsFile file;
   std::vector<Placed> placed;
-  for (const auto& [name, entry] : header.items()) {
+  for (const auto& header_entry : header.items()) {
+    // Named references, not a structured binding: clang 14 cannot capture
+    // a binding in the lambda below.
+    const std::string& name = header_entry.key();
+    const Json& entry = header_entry.value();
     if (name == "__metadata__") {
       if (!entry.is_object()) throw FileError(path, "__metadata__ is not a JSON object");
       for (const auto& [key, value] : entry.items()) {
@@ -112,8 +120,12 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
     }
     const Json& dtype = entry["dtype"];
     if (!dtype.is_string() || (dtype != "F32" && dtype != "F64")) {
-      throw where(fmt::format("dtype {} is not supported (logz reads F32 and F64)",
-                              printable(dtype.dump())));
+      // Named, not dumped: dump() recurses into a nested value, and a header
+      // of a million '[' would overflow the stack.
+      const std::string shown = dtype.is_string()
+                                    ? "\"" + printable(dtype.get<std::string>()) + "\""
+                                    : std::string("of JSON type ") + dtype.type_name();
+      throw where(fmt::format("dtype {} is not supported (logz reads F32 and F64)", shown));
     }
     const std::uint64_t item = dtype == "F32" ? 4 : 8;
     const Json& shape = entry["shape"];
@@ -146,7 +158,9 @@ SafetensorsFile decode_safetensors(std::span<const std::uint8_t> bytes, const st
                               end - begin, count * item));
     }
     tensor.values.resize(count);
-    if (item == 4) {
+    if (count == 0) {
+      // memcpy from or to the null data() of an empty vector is undefined.
+    } else if (item == 4) {
       std::memcpy(tensor.values.data(), data.data() + begin, count * 4);
     } else {
       for (std::uint64_t i = 0; i < count; ++i) {
