@@ -136,4 +136,11 @@ void set_threads(int threads) {
   omp_set_num_threads(threads);
 }
 
+nlohmann::json picture_geometry_json(const GrayImage& image, const GridLayout& layout) {
+  return {{"width", image.width},         {"height", image.height},
+          {"columns", layout.columns},    {"rows", layout.rows},
+          {"tile_width", layout.tile.width}, {"tile_height", layout.tile.height},
+          {"scale", layout.scale}};
+}
+
 }  // namespace logz::cli

@@ -13,6 +13,8 @@
 #include "logz/estimators/log_z_estimate.hpp"
 #include "logz/models/energy_model.hpp"
 #include "logz/models/model_file.hpp"
+#include "logz/io/png.hpp"
+#include "logz/viz/image_grid.hpp"
 
 namespace logz::cli {
 
@@ -54,6 +56,10 @@ nlohmann::json to_json(const LogLikelihood& log_likelihood);
 
 // One JSON object on stdout.
 void print_json(const nlohmann::json& value);
+
+// The size and layout of a picture that a command wrote, for its --json:
+// width, height (pixels), columns, rows, tile_width, tile_height, scale.
+nlohmann::json picture_geometry_json(const GrayImage& image, const GridLayout& layout);
 
 // Sets the BLAS and OpenMP thread counts (0: leave the defaults, all cores).
 void set_threads(int threads);

@@ -126,7 +126,7 @@ void run(const SampleFlags& flags) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   const std::string values = means ? "visible_probability" : "visible_state";
   if (flags.json) {
-    print_json({{"png", flags.png},
+    nlohmann::json result = {{"png", flags.png},
                 {"model", flags.model_path},
                 {"kind", loaded.model->kind()},
                 {"samples", flags.n},
@@ -136,15 +136,10 @@ void run(const SampleFlags& flags) {
                 {"start", start.kind},
                 {"start_description", start.description},
                 {"seed", flags.seed},
-                {"values", values},
-                {"width", picture.image.width},
-                {"height", picture.image.height},
-                {"columns", layout.columns},
-                {"rows", layout.rows},
-                {"tile_width", layout.tile.width},
-                {"tile_height", layout.tile.height},
-                {"scale", layout.scale},
-                {"seconds", seconds}});
+                {"values", values}};
+    result.update(picture_geometry_json(picture.image, layout));
+    result["seconds"] = seconds;
+    print_json(result);
     return;
   }
   fmt::print("wrote {}: {} samples of a {} ({} chains, {} Gibbs sweeps before each sample, "

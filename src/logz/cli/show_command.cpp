@@ -34,20 +34,15 @@ void run(const ShowFlags& flags) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   const GridLayout& layout = picture.layout;
   if (flags.json) {
-    print_json({{"png", flags.filters},
+    nlohmann::json result = {{"png", flags.filters},
                 {"model", flags.model_path},
                 {"kind", loaded.model->kind()},
                 {"what", picture.what},
                 {"tiles", layout.tiles},
-                {"available", picture.available},
-                {"width", picture.image.width},
-                {"height", picture.image.height},
-                {"columns", layout.columns},
-                {"rows", layout.rows},
-                {"tile_width", layout.tile.width},
-                {"tile_height", layout.tile.height},
-                {"scale", layout.scale},
-                {"seconds", seconds}});
+                {"available", picture.available}};
+    result.update(picture_geometry_json(picture.image, layout));
+    result["seconds"] = seconds;
+    print_json(result);
     return;
   }
   const std::string scale = layout.scale > 1 ? fmt::format(" at {}x", layout.scale) : "";
