@@ -19,15 +19,18 @@ const IsingModel* as_ising(const EnergyModel& model) { return dynamic_cast<const
 }  // namespace
 
 bool is_enumerable(const EnergyModel& model) {
+  if (model.has_closed_form_log_z()) return true;
   return dynamic_cast<const BernoulliRbm*>(&model) != nullptr || as_ising(model) != nullptr;
 }
 
 int enumeration_bits(const EnergyModel& model) {
+  if (model.has_closed_form_log_z()) return 0;
   if (as_ising(model) != nullptr) return static_cast<int>(model.n_visible());
   return plan_enumeration(enumerable_rbm(model)).bits;
 }
 
 void check_enumerable(const EnergyModel& model, const ExactOptions& options) {
+  if (model.has_closed_form_log_z()) return;
   if (const IsingModel* ising = as_ising(model)) {
     if (ising->n_visible() > options.max_bits) exact_log_z(*ising, options);  // throws
     return;
@@ -36,6 +39,13 @@ void check_enumerable(const EnergyModel& model, const ExactOptions& options) {
 }
 
 LogZEstimate exact_log_z(const EnergyModel& model, const ExactOptions& options) {
+  if (model.has_closed_form_log_z()) {
+    LogZEstimate estimate;
+    estimate.method = "exact";
+    estimate.log_z = estimate.lower = estimate.upper = model.closed_form_log_z();
+    estimate.diagnostics["closed_form"] = 1.0;
+    return estimate;
+  }
   if (const IsingModel* ising = as_ising(model)) return exact_log_z(*ising, options);
   return exact_log_z(enumerable_rbm(model), options);
 }

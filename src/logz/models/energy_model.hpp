@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,29 @@ class EnergyModel {
   // gradient += scale * sum_i dF(x_i)/dtheta over the rows of x.
   virtual void add_free_energy_gradient(ConstMatrixRef x, double scale,
                                         ParameterVector& gradient) const = 0;
+  // gradient += sum_i weights[i] dF(x_i)/dtheta (noise-contrastive estimation
+  // weighs each example by its classification error). The default calls
+  // add_free_energy_gradient one row at a time; models override it with one
+  // product.
+  virtual void add_weighted_free_energy_gradient(ConstMatrixRef x, std::span<const double> weights,
+                                                 ParameterVector& gradient) const;
+
+  // An optional learned log normalizer: the scalar tensor "log_z" [1] beside
+  // the model's own, so that log p(x) = -F(x) - log_z is a normalized density
+  // when the parameters are right. Noise-contrastive estimation learns it
+  // (Gutmann & Hyvarinen 2010, 2012); F itself never includes it, so exact and
+  // estimated log Z stay the model's true normalizer, to compare with.
+  bool has_log_normalizer() const { return parameters_.contains("log_z"); }
+  // Adds the tensor (if absent) with the value given.
+  void add_log_normalizer(double initial);
+  // Its value; 0 when the model has none.
+  double log_normalizer() const;
+  // Whether log Z has a closed form (Gaussian, ICA), and its value: throws
+  // Error when the parameters give no normalizable density (a precision
+  // matrix that is not positive definite, a singular demixing matrix) or the
+  // model has no closed form.
+  virtual bool has_closed_form_log_z() const { return false; }
+  virtual double closed_form_log_z() const;
 
  protected:
   EnergyModel() = default;
@@ -91,6 +115,10 @@ class GibbsModel : public EnergyModel {
                                 std::vector<std::vector<double>>& out) const = 0;
   // log of the normalizer of the path at beta = 0: the base model's.
   virtual double base_log_partition(const VectorF& base_visible_bias) const = 0;
+  // out [n, V]: exact independent draws of the path's visible units at beta = 0.
+  // The default is for binary units: Bernoulli(sigmoid(a)), 1/2 each without a
+  // base. Models with real-valued units override it.
+  virtual void draw_base(const VectorF* base_visible_bias, MatrixRef out, RandomStream& stream) const;
 
   // Puts the chains at `visible` and draws what the model keeps beside it.
   virtual void start_chains(ConstMatrixRef visible, ChainState& state,
@@ -117,6 +145,31 @@ class BitFlipModel {
   // with `coefficients` c of shape [n, V].
   virtual void add_flip_gradient(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
                                  ParameterVector& gradient) const = 0;
+};
+
+// A model of real-valued visible units whose score is known in closed form,
+// with what score matching needs (Hyvarinen, "Estimation of non-normalized
+// statistical models by score matching", JMLR 2005):
+//
+//   psi(x)     = d log p~(x)/dx = -dF(x)/dx              (the score, [n, D])
+//   div psi(x) = sum_d d psi_d(x)/dx_d                  (the Laplacian of log p~)
+//
+// and their derivatives with respect to the parameters theta, as the
+// products objectives need: a vector-Jacobian product of the score (score
+// matching, denoising score matching) and the gradient of the divergence.
+class ScoreModel {
+ public:
+  virtual ~ScoreModel() = default;
+  // out [n, D] = psi(x_i) for each row x_i of x.
+  virtual void score(ConstMatrixRef x, MatrixRef out) const = 0;
+  // out[i] = div psi(x_i).
+  virtual void score_divergence(ConstMatrixRef x, std::span<double> out) const = 0;
+  // gradient += scale * sum_i sum_d r_{i,d} d psi_d(x_i)/dtheta, r = `coefficients` [n, D].
+  virtual void add_score_vjp(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
+                             ParameterVector& gradient) const = 0;
+  // gradient += scale * sum_i d div psi(x_i)/dtheta.
+  virtual void add_score_divergence_gradient(ConstMatrixRef x, double scale,
+                                             ParameterVector& gradient) const = 0;
 };
 
 }  // namespace logz

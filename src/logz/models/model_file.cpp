@@ -71,6 +71,8 @@ LoadedModel load_model(const std::string& path) {
                           "\"model\": \"bernoulli_rbm\")");
   }
   LoadedModel loaded{make_model(kind->second, file, path), file.metadata};
+  // A learned log normalizer (noise-contrastive estimation) may sit beside any model's tensors.
+  if (file.find("log_z") != nullptr) loaded.model->add_log_normalizer(0.0);
   ParameterVector& parameters = loaded.model->parameters();
   for (const TensorSpec& spec : parameters.specs()) {
     const SafetensorsTensor& t = require(file, path, spec.name, spec.shape.size());

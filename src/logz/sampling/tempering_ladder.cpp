@@ -14,13 +14,9 @@ TemperingLadder::TemperingLadder(const GibbsModel& model, const VectorF* base_vi
       betas_(std::move(betas)),
       accepted_(betas_.size() > 0 ? betas_.size() - 1 : 0, 0),
       proposed_(accepted_.size(), 0) {
-  const Index n = model.n_visible();
-  const VectorF zero = VectorF::Zero(n);
-  MatrixF probability = (base_ != nullptr ? *base_ : zero).transpose().replicate(replicas, 1);
-  affine_sigmoid(probability, 1.0f, zero);
   for (std::size_t l = 0; l < betas_.size(); ++l) {
-    states_.emplace_back(replicas, n);
-    sample_bernoulli(probability, states_.back(), stream);
+    states_.emplace_back(replicas, model.n_visible());
+    model.draw_base(base_, states_.back(), stream);
   }
 }
 

@@ -26,8 +26,9 @@ namespace logz {
 
 class TemperingLadder {
  public:
-  // Every level starts from exact draws of the base model (independent units
-  // with biases `base`, or 1/2 without a base). betas must increase.
+  // Every level starts from exact draws of the base model (GibbsModel::draw_base:
+  // for binary units independent ones with biases `base`, or 1/2 without a
+  // base). betas must increase.
   TemperingLadder(const GibbsModel& model, const VectorF* base_visible_bias,
                   std::vector<double> betas, Index replicas, RandomStream& stream);
 

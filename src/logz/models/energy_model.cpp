@@ -1,0 +1,42 @@
+#include "logz/models/energy_model.hpp"
+
+#include <cassert>
+
+#include "logz/error.hpp"
+#include "logz/math/kernels.hpp"
+
+namespace logz {
+
+void EnergyModel::add_weighted_free_energy_gradient(ConstMatrixRef x, std::span<const double> weights,
+                                                    ParameterVector& gradient) const {
+  assert(static_cast<Index>(weights.size()) == x.rows());
+  for (Index i = 0; i < x.rows(); ++i) {
+    const double w = weights[static_cast<std::size_t>(i)];
+    if (w != 0.0) add_free_energy_gradient(x.middleRows(i, 1), w, gradient);
+  }
+}
+
+void EnergyModel::add_log_normalizer(double initial) {
+  if (!has_log_normalizer()) parameters_.add("log_z", {1}, /*decay=*/false);
+  parameters_.tensor("log_z")[0] = static_cast<float>(initial);
+}
+
+double EnergyModel::log_normalizer() const {
+  return has_log_normalizer() ? static_cast<double>(parameters_.tensor("log_z")[0]) : 0.0;
+}
+
+double EnergyModel::closed_form_log_z() const {
+  throw Error("log Z of " + std::string(kind()) + " has no closed form");
+}
+
+void GibbsModel::draw_base(const VectorF* base_visible_bias, MatrixRef out,
+                           RandomStream& stream) const {
+  const VectorF zero = VectorF::Zero(out.cols());
+  MatrixF probability = (base_visible_bias != nullptr ? *base_visible_bias : zero)
+                            .transpose()
+                            .replicate(out.rows(), 1);
+  affine_sigmoid(probability, 1.0f, zero);
+  sample_bernoulli(probability, out, stream);
+}
+
+}  // namespace logz
