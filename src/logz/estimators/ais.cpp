@@ -94,4 +94,34 @@ LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias
   return estimate;
 }
 
+LogZEstimate ais_log_z(const GibbsModel& model, const VectorF* base_visible_bias,
+                       const AisOptions& options) {
+  if (options.chains < 1) throw SettingError("--chains", "AIS needs at least one chain");
+  validate_schedule(options.betas, "--betas");
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<double>& betas = options.betas;
+  const std::size_t steps = betas.size() - 1;
+  RandomStream stream = make_stream(options.seed, StreamId::annealing);
+
+  MatrixF visible(options.chains, model.n_visible());
+  model.draw_base(base_visible_bias, visible, stream);
+  std::vector<double> log_w(static_cast<std::size_t>(options.chains), 0.0);
+  std::vector<std::vector<double>> log_f;
+  for (std::size_t k = 1; k <= steps; ++k) {
+    const PathPoint points[2] = {PathPoint(static_cast<float>(betas[k - 1]), base_visible_bias),
+                                 PathPoint(static_cast<float>(betas[k]), base_visible_bias)};
+    model.log_unnormalized(visible, points, log_f);
+    for (std::size_t r = 0; r < log_w.size(); ++r) log_w[r] += log_f[1][r] - log_f[0][r];
+    if (k < steps) model.sweep_visible(visible, stream, points[1]);
+    if (options.progress && (k % 64 == 0 || k == steps)) options.progress(k, steps);
+  }
+  const VectorF no_base = VectorF::Zero(model.n_visible());
+  const double log_z_base =
+      model.base_log_partition(base_visible_bias != nullptr ? *base_visible_bias : no_base);
+  LogZEstimate estimate = summarize_log_weights(std::move(log_w), log_z_base, "ais");
+  estimate.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return estimate;
+}
+
 }  // namespace logz

@@ -40,6 +40,17 @@ double base_rate_log_z(const VectorF& base_visible_bias, Index n_hidden);
 LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
                        const AisOptions& options);
 
+// The same annealing for any GibbsModel, through its path interface: chains
+// start with model.draw_base, step k adds log f_k(v) - log f_{k-1}(v) from
+// model.log_unnormalized at the two path points, then (before the last step)
+// moves v by model.sweep_visible at beta_k; log Z_0 = model.base_log_partition.
+// A null base means a = 0 (models with their own base, such as the
+// Gaussian-Bernoulli RBM, ignore it). Slower than the fused Bernoulli-RBM
+// path above (two products per step instead of one and no packed weights),
+// which stays the one the command line uses for that model.
+LogZEstimate ais_log_z(const GibbsModel& model, const VectorF* base_visible_bias,
+                       const AisOptions& options);
+
 // The estimate from importance log-weights of Z / Z_0: log-mean-exp, the
 // delta-method standard error sd(w) / (sqrt(M) mean(w)), the interval
 // log(mean(w) -/+ 3 se(w)) (lower = -inf when mean - 3 se <= 0) and the

@@ -15,17 +15,22 @@ const BernoulliRbm& enumerable_rbm(const EnergyModel& model, std::string_view se
 namespace {
 
 const IsingModel* as_ising(const EnergyModel& model) { return dynamic_cast<const IsingModel*>(&model); }
+const GaussianBernoulliRbm* as_gbrbm(const EnergyModel& model) {
+  return dynamic_cast<const GaussianBernoulliRbm*>(&model);
+}
 
 }  // namespace
 
 bool is_enumerable(const EnergyModel& model) {
   if (model.has_closed_form_log_z()) return true;
-  return dynamic_cast<const BernoulliRbm*>(&model) != nullptr || as_ising(model) != nullptr;
+  return dynamic_cast<const BernoulliRbm*>(&model) != nullptr || as_ising(model) != nullptr ||
+         as_gbrbm(model) != nullptr;
 }
 
 int enumeration_bits(const EnergyModel& model) {
   if (model.has_closed_form_log_z()) return 0;
   if (as_ising(model) != nullptr) return static_cast<int>(model.n_visible());
+  if (const GaussianBernoulliRbm* gbrbm = as_gbrbm(model)) return static_cast<int>(gbrbm->n_hidden());
   return plan_enumeration(enumerable_rbm(model)).bits;
 }
 
@@ -35,6 +40,7 @@ void check_enumerable(const EnergyModel& model, const ExactOptions& options) {
     if (ising->n_visible() > options.max_bits) exact_log_z(*ising, options);  // throws
     return;
   }
+  if (const GaussianBernoulliRbm* gbrbm = as_gbrbm(model)) return check_enumerable(*gbrbm, options);
   check_enumerable(enumerable_rbm(model), options);
 }
 
@@ -47,6 +53,7 @@ LogZEstimate exact_log_z(const EnergyModel& model, const ExactOptions& options) 
     return estimate;
   }
   if (const IsingModel* ising = as_ising(model)) return exact_log_z(*ising, options);
+  if (const GaussianBernoulliRbm* gbrbm = as_gbrbm(model)) return exact_log_z(*gbrbm, options);
   return exact_log_z(enumerable_rbm(model), options);
 }
 
@@ -60,6 +67,9 @@ double add_expected_free_energy_gradient(const EnergyModel& model, double scale,
     gradient.matrix("J") -= (scale * pairs).cast<float>();
     gradient.vector("h") -= (scale * moments.means).cast<float>();
     return moments.log_z;
+  }
+  if (const GaussianBernoulliRbm* gbrbm = as_gbrbm(model)) {
+    return add_expected_free_energy_gradient(*gbrbm, scale, gradient, options);
   }
   // E[dF/dW] = -E[v h^T], E[dF/db] = -E[v], E[dF/dc] = -E[h].
   const RbmMoments moments = exact_moments(enumerable_rbm(model), options);

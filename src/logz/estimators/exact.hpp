@@ -1,9 +1,11 @@
 // Exact log Z and moments of any model logz can enumerate, by dispatch to the
-// model's own enumeration (Bernoulli RBM: exact_rbm.hpp, Ising: exact_ising.hpp)
+// model's own enumeration (Bernoulli RBM: exact_rbm.hpp, Ising: exact_ising.hpp,
+// Gaussian-Bernoulli RBM: exact_gbrbm.hpp)
 // or to its closed form (EnergyModel::closed_form_log_z: Gaussian, ICA).
 // Models that cannot be enumerated get a SettingError naming the setting.
 #pragma once
 
+#include "logz/estimators/exact_gbrbm.hpp"
 #include "logz/estimators/exact_ising.hpp"
 #include "logz/estimators/exact_rbm.hpp"
 #include "logz/models/energy_model.hpp"

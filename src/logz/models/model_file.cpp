@@ -6,6 +6,7 @@
 
 #include "logz/io/safetensors.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ising.hpp"
 
 namespace logz {
@@ -29,10 +30,13 @@ const SafetensorsTensor& require(const SafetensorsFile& file, const std::string&
 // A model of the kind named in the file, with the sizes its tensors imply.
 std::unique_ptr<EnergyModel> make_model(const std::string& kind, const SafetensorsFile& file,
                                         const std::string& path) {
-  if (kind == "bernoulli_rbm") {
+  if (kind == "bernoulli_rbm" || kind == "gaussian_bernoulli_rbm") {
     const SafetensorsTensor& w = require(file, path, "W", 2);
     if (w.shape[0] == 0 || w.shape[1] == 0) {
       throw FileError(path, fmt::format("tensor \"W\" has empty shape {}", shape_text(w.shape)));
+    }
+    if (kind == "gaussian_bernoulli_rbm") {
+      return std::make_unique<GaussianBernoulliRbm>(w.shape[0], w.shape[1]);
     }
     return std::make_unique<BernoulliRbm>(w.shape[0], w.shape[1]);
   }
@@ -45,7 +49,7 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
     return std::make_unique<IsingModel>(j.shape[0]);
   }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
-                                    "bernoulli_rbm, ising)", printable(kind)));
+                                    "bernoulli_rbm, gaussian_bernoulli_rbm, ising)", printable(kind)));
 }
 
 }  // namespace

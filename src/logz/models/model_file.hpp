@@ -3,6 +3,7 @@
 // and whatever settings the caller passes (training settings, for example).
 //
 //   bernoulli_rbm:  W [n_visible, n_hidden], b [n_visible], c [n_hidden], float32
+//   gaussian_bernoulli_rbm:  W [V, H], b [V], c [H], log_sigma [V], float32
 //   ising:          J [n, n] (symmetric, zero diagonal), h [n], float32
 //
 // Any model may also hold "log_z" [1], a log normalizer learned by
