@@ -169,7 +169,7 @@ double add_expected_free_energy_gradient(const GaussianBernoulliRbm& rbm, double
   gradient.matrix("W") -=
       (scale * (b_scaled * moments.hidden.transpose() + w * moments.hidden_hidden)).cast<float>();
   if (rbm.learn_sigma()) {
-    gradient.vector("log_sigma") -=
+    gradient.vector("log_sigma") +=
         (scale * (b_scaled.cwiseProduct(mean_shift).array() - 1.0)).matrix().cast<float>();
   }
   return moments.log_z;

@@ -66,15 +66,14 @@ void GaussianBernoulliRbm::add_score_vjp(ConstMatrixRef visible, ConstMatrixRef 
   gemm(sc, u, Transpose::yes, t, Transpose::no, 1.0f, grad_w);
   if (!learn_sigma_) return;
   // r .* (2 (v - b) / sigma^2 - (p W^T) / sigma) - u .* (t W^T), summed over rows;
-  // q (2 (v - b) / sigma - p W^T) / sigma is the first term.
+  // the first term is q .* (2 z - p W^T) with z = (v - b) / sigma.
   MatrixF back(n, n_visible_), back_t(n, n_visible_);
   gemm(1.0f, p, Transpose::no, W(), Transpose::yes, 0.0f, back);
   gemm(1.0f, t, Transpose::no, W(), Transpose::yes, 0.0f, back_t);
   MatrixF z = visible.rowwise() - b().transpose();
   z.array().rowwise() *= inverse_sigma.transpose().array();
-  const MatrixF per_row = q.array() * (2.0f * z.array() - back.array()) *
-                              inverse_sigma.transpose().replicate(n, 1).array() -
-                          u.array() * back_t.array();
+  const MatrixF per_row =
+      q.array() * (2.0f * z.array() - back.array()) - u.array() * back_t.array();
   gradient.vector("log_sigma") += sc * per_row.colwise().sum().transpose();
 }
 
