@@ -28,8 +28,8 @@ TEST(Gaussian, FreeEnergyAndLogZGiveTheNormalDensity) {
     const VectorD xi = x.row(i).cast<double>().transpose();
     EXPECT_NEAR(f[static_cast<std::size_t>(i)], g.free_energy(xi), 1e-9 * (1 + g.free_energy(xi)));
     // log N(x; mu, S^-1) = -D/2 log(2 pi) + 1/2 log det S - 1/2 d^T S d
-    const double log_density = -1.5 * std::log(2 * std::numbers::pi) + 0.5 * std::log(s.determinant()) -
-                               g.free_energy(xi);
+    const double log_density =
+        -1.5 * std::log(2 * std::numbers::pi) + 0.5 * std::log(s.determinant()) - g.free_energy(xi);
     EXPECT_NEAR(-f[static_cast<std::size_t>(i)] - log_z, log_density, 1e-9);
   }
 }
@@ -54,7 +54,8 @@ TEST(Gaussian, DensityIntegratesToOneIn2D) {
   std::vector<double> f(static_cast<std::size_t>(n * n));
   model.free_energy(grid, f);
   double mass = 0.0;
-  for (double value : f) mass += std::exp(-value - log_z) * width * width;
+  for (double value : f)
+    mass += std::exp(-value - log_z) * width * width;
   EXPECT_NEAR(mass, 1.0, 1e-5);
 }
 
@@ -91,7 +92,8 @@ TEST(Gaussian, FreeEnergyGradientsMatchFiniteDifferences) {
     return [&x, w](const GaussianDouble& g) {
       double total = 0.0;
       for (Index i = 0; i < x.rows(); ++i) {
-        total += w[static_cast<std::size_t>(i)] * g.free_energy(x.row(i).cast<double>().transpose());
+        total +=
+            w[static_cast<std::size_t>(i)] * g.free_energy(x.row(i).cast<double>().transpose());
       }
       return total;
     };
@@ -114,17 +116,20 @@ TEST(Gaussian, ScoreVjpAndDivergenceGradientMatchFiniteDifferences) {
   const MatrixF r = testing::random_normal_rows(5, 4, 9);
   ParameterVector vjp = model.parameters().zeros_like();
   model.add_score_vjp(x, r, 0.7, vjp);
-  testing::expect_gradient_matches(vjp, base, [&](const GaussianDouble& g) {
-    double total = 0.0;
-    for (Index i = 0; i < 5; ++i) {
-      total += r.row(i).cast<double>().dot(g.score(x.row(i).cast<double>().transpose()));
-    }
-    return 0.7 * total;
-  }, 1e-5);
+  testing::expect_gradient_matches(
+      vjp, base,
+      [&](const GaussianDouble& g) {
+        double total = 0.0;
+        for (Index i = 0; i < 5; ++i) {
+          total += r.row(i).cast<double>().dot(g.score(x.row(i).cast<double>().transpose()));
+        }
+        return 0.7 * total;
+      },
+      1e-5);
   ParameterVector divergence = model.parameters().zeros_like();
   model.add_score_divergence_gradient(x, 0.7, divergence);
-  testing::expect_gradient_matches(divergence, base,
-                                   [](const GaussianDouble& g) { return 0.7 * 5 * g.divergence(); }, 1e-6);
+  testing::expect_gradient_matches(
+      divergence, base, [](const GaussianDouble& g) { return 0.7 * 5 * g.divergence(); }, 1e-6);
 }
 
 TEST(Gaussian, InitializeFitsIndependentUnitsAndSamplesHaveTheModelsMoments) {

@@ -16,12 +16,15 @@ namespace {
 
 using testing::GaussianDouble;
 
-VectorD row(const MatrixF& x, Index i) { return x.row(i).cast<double>().transpose(); }
+VectorD row(const MatrixF& x, Index i) {
+  return x.row(i).cast<double>().transpose();
+}
 
 // Hyvarinen's loss from its definition, in double.
 double sm_loss(const GaussianDouble& g, const MatrixF& x) {
   double total = 0.0;
-  for (Index i = 0; i < x.rows(); ++i) total += 0.5 * g.score(row(x, i)).squaredNorm() + g.divergence();
+  for (Index i = 0; i < x.rows(); ++i)
+    total += 0.5 * g.score(row(x, i)).squaredNorm() + g.divergence();
   return total / static_cast<double>(x.rows());
 }
 
@@ -45,8 +48,8 @@ TEST(ScoreMatching, GradientMatchesFiniteDifferencesOfTheLoss) {
   const GaussianDouble base(model);
   ASSERT_TRUE(report.objective.has_value());
   EXPECT_NEAR(*report.objective, sm_loss(base, x), 1e-5 * (1 + std::abs(sm_loss(base, x))));
-  testing::expect_gradient_matches(gradient, base, [&](const GaussianDouble& g) { return sm_loss(g, x); },
-                                   1e-4);
+  testing::expect_gradient_matches(
+      gradient, base, [&](const GaussianDouble& g) { return sm_loss(g, x); }, 1e-4);
 }
 
 TEST(DenoisingScoreMatching, GradientMatchesFiniteDifferencesForFixedNoise) {
@@ -62,7 +65,8 @@ TEST(DenoisingScoreMatching, GradientMatchesFiniteDifferencesForFixedNoise) {
     ASSERT_TRUE(report.objective.has_value());
     EXPECT_NEAR(*report.objective, loss, 1e-5 * (1 + loss)) << sigma;
     testing::expect_gradient_matches(
-        gradient, base, [&](const GaussianDouble& g) { return dsm_loss(g, x, noise, sigma); }, 1e-4);
+        gradient, base, [&](const GaussianDouble& g) { return dsm_loss(g, x, noise, sigma); },
+        1e-4);
   }
 }
 
@@ -118,8 +122,8 @@ class KnownGaussian : public ::testing::Test {
   KnownGaussian() : truth_(4) {
     truth_.mean() << 0.5f, -1.0f, 0.25f, 1.0f;
     truth_.precision() << 2.0f, 0.6f, 0.0f, -0.3f,  //
-        0.6f, 1.5f, 0.4f, 0.0f,                      //
-        0.0f, 0.4f, 1.0f, 0.2f,                      //
+        0.6f, 1.5f, 0.4f, 0.0f,                     //
+        0.0f, 0.4f, 1.0f, 0.2f,                     //
         -0.3f, 0.0f, 0.2f, 0.8f;
     RandomStream stream = make_stream(1, StreamId::data_generation);
     data_ = truth_.sample(kExamples, stream);
@@ -166,7 +170,9 @@ class KnownGaussian : public ::testing::Test {
     }
   }
 
-  static double max_difference(const MatrixD& a, const MatrixD& b) { return (a - b).cwiseAbs().maxCoeff(); }
+  static double max_difference(const MatrixD& a, const MatrixD& b) {
+    return (a - b).cwiseAbs().maxCoeff();
+  }
 
   GaussianModel truth_;
   MatrixF data_;
@@ -185,10 +191,12 @@ TEST_F(KnownGaussian, ScoreMatchingRecoversMeanAndPrecision) {
   const MatrixD precision = model.precision().cast<double>();
   EXPECT_LT((model.mean().cast<double>() - sample_mean_).cwiseAbs().maxCoeff(), 1e-4);
   EXPECT_LT(max_difference(precision, sample_covariance_.inverse()), 1e-3);
-  std::printf("sm: |mean - truth|_max %.4f, |precision - truth|_max %.4f, "
-              "|precision - sample optimum|_max %.2e\n",
-              (model.mean() - truth_.mean()).cwiseAbs().maxCoeff(),
-              max_difference(precision, truth_precision), max_difference(precision, sample_covariance_.inverse()));
+  std::printf(
+      "sm: |mean - truth|_max %.4f, |precision - truth|_max %.4f, "
+      "|precision - sample optimum|_max %.2e\n",
+      (model.mean() - truth_.mean()).cwiseAbs().maxCoeff(),
+      max_difference(precision, truth_precision),
+      max_difference(precision, sample_covariance_.inverse()));
 }
 
 TEST_F(KnownGaussian, DenoisingScoreMatchingRecoversTheNoiseInflatedGaussian) {
@@ -210,14 +218,16 @@ TEST_F(KnownGaussian, DenoisingScoreMatchingRecoversTheNoiseInflatedGaussian) {
   // in the Loewner order) by far more than the sampling error.
   const MatrixD truth_precision = truth_.precision().cast<double>();
   for (Index j = 0; j < 4; ++j) {
-    const double standard_error = std::sqrt(2.0 / static_cast<double>(kExamples)) * truth_precision(j, j);
+    const double standard_error =
+        std::sqrt(2.0 / static_cast<double>(kExamples)) * truth_precision(j, j);
     EXPECT_LT(precision(j, j), truth_precision(j, j) - 10 * standard_error) << j;
   }
-  std::printf("dsm (sigma %.1f): |mean - truth|_max %.4f, |precision - inflated truth|_max %.4f, "
-              "|precision - sample optimum|_max %.4f, |precision - truth|_max %.4f\n",
-              sigma, (model.mean() - truth_.mean()).cwiseAbs().maxCoeff(),
-              max_difference(precision, inflated_precision), max_difference(precision, sample_optimum),
-              max_difference(precision, truth_precision));
+  std::printf(
+      "dsm (sigma %.1f): |mean - truth|_max %.4f, |precision - inflated truth|_max %.4f, "
+      "|precision - sample optimum|_max %.4f, |precision - truth|_max %.4f\n",
+      sigma, (model.mean() - truth_.mean()).cwiseAbs().maxCoeff(),
+      max_difference(precision, inflated_precision), max_difference(precision, sample_optimum),
+      max_difference(precision, truth_precision));
 }
 
 }  // namespace

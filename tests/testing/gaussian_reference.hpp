@@ -50,7 +50,8 @@ inline GaussianModel random_gaussian(Index dimension, std::uint64_t seed) {
   stream.normal(std::span<float>(a.data(), static_cast<std::size_t>(a.size())), 0.0, 1.0);
   stream.normal(std::span<float>(skew.data(), static_cast<std::size_t>(skew.size())), 0.0, 0.3);
   GaussianModel model(dimension);
-  stream.normal(std::span<float>(model.mean().data(), static_cast<std::size_t>(dimension)), 0.0, 1.0);
+  stream.normal(std::span<float>(model.mean().data(), static_cast<std::size_t>(dimension)), 0.0,
+                1.0);
   model.precision() = a * a.transpose() / static_cast<float>(dimension) +
                       0.5f * MatrixF::Identity(dimension, dimension) + (skew - skew.transpose());
   return model;

@@ -1,7 +1,6 @@
 #include "logz/models/gaussian.hpp"
 
 #include <Eigen/Cholesky>
-
 #include <cassert>
 #include <cmath>
 #include <numbers>
@@ -19,7 +18,8 @@ using DenseD = Eigen::MatrixXd;  // column-major, as Eigen's decompositions pref
 Eigen::LLT<DenseD> cholesky(const MatrixD& s) {
   Eigen::LLT<DenseD> llt{DenseD(s)};
   if (llt.info() != Eigen::Success || !llt.matrixLLT().allFinite()) {
-    throw Error("gaussian: the precision is not positive definite: the Gaussian is not normalizable");
+    throw Error(
+        "gaussian: the precision is not positive definite: the Gaussian is not normalizable");
   }
   return llt;
 }
@@ -87,7 +87,8 @@ void GaussianModel::free_energy(ConstMatrixRef x, std::span<double> out) const {
   assert(static_cast<Index>(out.size()) == x.rows());
   const MatrixD d = centered(x);
   const VectorD quadratic = ((d * symmetric_precision()).array() * d.array()).rowwise().sum();
-  for (Index i = 0; i < x.rows(); ++i) out[static_cast<std::size_t>(i)] = 0.5 * quadratic(i);
+  for (Index i = 0; i < x.rows(); ++i)
+    out[static_cast<std::size_t>(i)] = 0.5 * quadratic(i);
 }
 
 void GaussianModel::add_free_energy_gradient(ConstMatrixRef x, double scale,
@@ -120,7 +121,8 @@ void GaussianModel::score(ConstMatrixRef x, MatrixRef out) const {
 void GaussianModel::score_divergence(ConstMatrixRef x, std::span<double> out) const {
   assert(static_cast<Index>(out.size()) == x.rows());
   const double divergence = -symmetric_precision().trace();
-  for (double& value : out) value = divergence;
+  for (double& value : out)
+    value = divergence;
 }
 
 void GaussianModel::add_score_vjp(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
@@ -137,7 +139,8 @@ void GaussianModel::add_score_vjp(ConstMatrixRef x, ConstMatrixRef coefficients,
 
 void GaussianModel::add_score_divergence_gradient(ConstMatrixRef x, double scale,
                                                   ParameterVector& gradient) const {
-  gradient.matrix("precision").diagonal().array() -= static_cast<float>(scale * static_cast<double>(x.rows()));
+  gradient.matrix("precision").diagonal().array() -=
+      static_cast<float>(scale * static_cast<double>(x.rows()));
 }
 
 }  // namespace logz

@@ -1,8 +1,9 @@
 #include "logz/objectives/denoising_score_matching.hpp"
 
+#include <fmt/format.h>
+
 #include <cassert>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "logz/error.hpp"
 #include "logz/objectives/gibbs_model_cast.hpp"
@@ -13,7 +14,8 @@ DenoisingScoreMatching::DenoisingScoreMatching(double noise_sigma) : noise_sigma
   if (!(noise_sigma > 0.0) || !std::isfinite(noise_sigma)) {
     throw SettingError("--noise-sigma",
                        fmt::format("must be a positive number (the noise's standard deviation), "
-                                   "got {}", noise_sigma));
+                                   "got {}",
+                                   noise_sigma));
   }
 }
 

@@ -34,8 +34,8 @@ class DenoisingScoreMatching final : public Objective {
   StepReport gradient(const EnergyModel& model, ConstMatrixRef batch, ParameterVector& gradient,
                       RandomStream& stream) override;
   // The same with the standard normal draws eps [n, n_visible] given.
-  StepReport gradient_for_noise(const EnergyModel& model, ConstMatrixRef batch, ConstMatrixRef noise,
-                                ParameterVector& gradient) const;
+  StepReport gradient_for_noise(const EnergyModel& model, ConstMatrixRef batch,
+                                ConstMatrixRef noise, ParameterVector& gradient) const;
 
  private:
   double noise_sigma_;

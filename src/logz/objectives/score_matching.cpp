@@ -16,7 +16,8 @@ StepReport ScoreMatching::gradient(const EnergyModel& model, ConstMatrixRef batc
   scores.score_divergence(batch, divergence);
   double total = 0.0;
   for (Index i = 0; i < n; ++i) {
-    total += 0.5 * psi.row(i).cast<double>().squaredNorm() + divergence[static_cast<std::size_t>(i)];
+    total +=
+        0.5 * psi.row(i).cast<double>().squaredNorm() + divergence[static_cast<std::size_t>(i)];
   }
   const double scale = 1.0 / static_cast<double>(n);
   gradient.set_zero();
