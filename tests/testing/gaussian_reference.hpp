@@ -3,6 +3,7 @@
 // divergence, and finite differences with respect to every parameter.
 #pragma once
 
+#include <Eigen/LU>
 #include <gtest/gtest.h>
 
 #include <cstdint>

@@ -121,8 +121,7 @@ void GaussianModel::score(ConstMatrixRef x, MatrixRef out) const {
 void GaussianModel::score_divergence(ConstMatrixRef x, std::span<double> out) const {
   assert(static_cast<Index>(out.size()) == x.rows());
   const double divergence = -symmetric_precision().trace();
-  for (double& value : out)
-    value = divergence;
+  for (Index i = 0; i < x.rows(); ++i) out[static_cast<std::size_t>(i)] = divergence;
 }
 
 void GaussianModel::add_score_vjp(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
