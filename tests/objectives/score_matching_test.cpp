@@ -113,19 +113,20 @@ TEST(ScoreMatching, ModelsWithoutAScoreAndBadNoiseAreSettingErrors) {
   }
 }
 
-// A known 4-D Gaussian with correlated units, 20,000 exact draws from it,
-// and the closed-form optima the principles should reach on those draws.
-class KnownGaussian : public ::testing::Test {
+// A known 4-D Gaussian with correlated units, 20,000 exact draws from it
+// (the parameter is the data's seed), and the closed-form optima the
+// principles should reach on those draws.
+class ScoreMatchingRecovery : public ::testing::TestWithParam<std::uint64_t> {
  protected:
   static constexpr Index kExamples = 20000;
 
-  KnownGaussian() : truth_(4) {
+  ScoreMatchingRecovery() : truth_(4) {
     truth_.mean() << 0.5f, -1.0f, 0.25f, 1.0f;
     truth_.precision() << 2.0f, 0.6f, 0.0f, -0.3f,  //
         0.6f, 1.5f, 0.4f, 0.0f,                     //
         0.0f, 0.4f, 1.0f, 0.2f,                     //
         -0.3f, 0.0f, 0.2f, 0.8f;
-    RandomStream stream = make_stream(1, StreamId::data_generation);
+    RandomStream stream = make_stream(GetParam(), StreamId::data_generation);
     data_ = truth_.sample(kExamples, stream);
     const MatrixD x = data_.cast<double>();
     sample_mean_ = x.colwise().mean().transpose();
@@ -180,7 +181,7 @@ class KnownGaussian : public ::testing::Test {
   MatrixD sample_covariance_;
 };
 
-TEST_F(KnownGaussian, ScoreMatchingRecoversMeanAndPrecision) {
+TEST_P(ScoreMatchingRecovery, ScoreMatchingRecoversMeanAndPrecision) {
   ScoreMatching sm;
   const GaussianModel model = train(sm, 300, LearningRateSchedule::constant);
   const MatrixD truth_precision = truth_.precision().cast<double>();
@@ -199,7 +200,7 @@ TEST_F(KnownGaussian, ScoreMatchingRecoversMeanAndPrecision) {
       max_difference(precision, sample_covariance_.inverse()));
 }
 
-TEST_F(KnownGaussian, DenoisingScoreMatchingRecoversTheNoiseInflatedGaussian) {
+TEST_P(ScoreMatchingRecovery, DenoisingScoreMatchingRecoversTheNoiseInflatedGaussian) {
   const double sigma = 0.7;
   DenoisingScoreMatching dsm(sigma);
   // Fresh noise every step: the learning rate decays to zero so that the
@@ -209,11 +210,16 @@ TEST_F(KnownGaussian, DenoisingScoreMatchingRecoversTheNoiseInflatedGaussian) {
   const MatrixD truth_covariance = truth_.precision().cast<double>().inverse();
   const MatrixD inflated_precision = (truth_covariance + sigma * sigma * identity).inverse();
   // DSM is score matching on the data smoothed by the noise, whose covariance
-  // is Sigma + sigma^2 I: it recovers that Gaussian, not the data's.
+  // is Sigma + sigma^2 I: it recovers that Gaussian, not the data's, within
+  // the sampling error of kExamples draws from it (the noise drawn over the
+  // many steps adds far less; see the sample optimum below).
   expect_within_sampling_error(model, truth_.mean().cast<double>(), inflated_precision);
+  // On the sample, the optimum averaged over the noise is the sample mean and
+  // (C + sigma^2 I)^-1, C the sample covariance. The distance to it is what
+  // the noise of the last steps leaves (measured: 1.5e-3).
   const MatrixD precision = model.precision().cast<double>();
   const MatrixD sample_optimum = (sample_covariance_ + sigma * sigma * identity).inverse();
-  EXPECT_LT(max_difference(precision, sample_optimum), 0.02);
+  EXPECT_LT(max_difference(precision, sample_optimum), 0.01);
   // ... and the shift is there: every precision diagonal falls (S_sigma <= S
   // in the Loewner order) by far more than the sampling error.
   const MatrixD truth_precision = truth_.precision().cast<double>();
@@ -229,6 +235,8 @@ TEST_F(KnownGaussian, DenoisingScoreMatchingRecoversTheNoiseInflatedGaussian) {
       max_difference(precision, inflated_precision), max_difference(precision, sample_optimum),
       max_difference(precision, truth_precision));
 }
+
+INSTANTIATE_TEST_SUITE_P(ScoreMatchingDataSeeds, ScoreMatchingRecovery, ::testing::Values(1, 2, 3));
 
 }  // namespace
 }  // namespace logz

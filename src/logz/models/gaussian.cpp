@@ -31,7 +31,10 @@ void add_weighted_gradient(const MatrixD& d, const VectorD& weights, const Matri
   const VectorD weighted_sum = d.transpose() * weights;
   gradient.vector("mean") -= (s * weighted_sum).cast<float>();
   const MatrixD second_moment = d.transpose() * weights.asDiagonal() * d;
-  gradient.matrix("precision") += (0.5 * second_moment).cast<float>();
+  // Symmetrized: a blocked product may round (j, k) and (k, j) differently,
+  // and an update must leave a symmetric P exactly symmetric.
+  gradient.matrix("precision") +=
+      (0.25 * (second_moment + second_moment.transpose())).cast<float>();
 }
 
 }  // namespace
@@ -121,7 +124,8 @@ void GaussianModel::score(ConstMatrixRef x, MatrixRef out) const {
 void GaussianModel::score_divergence(ConstMatrixRef x, std::span<double> out) const {
   assert(static_cast<Index>(out.size()) == x.rows());
   const double divergence = -symmetric_precision().trace();
-  for (Index i = 0; i < x.rows(); ++i) out[static_cast<std::size_t>(i)] = divergence;
+  for (Index i = 0; i < x.rows(); ++i)
+    out[static_cast<std::size_t>(i)] = divergence;
 }
 
 void GaussianModel::add_score_vjp(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
