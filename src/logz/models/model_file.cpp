@@ -6,6 +6,7 @@
 
 #include "logz/io/safetensors.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/gaussian.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ising.hpp"
 
@@ -48,8 +49,17 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
     }
     return std::make_unique<IsingModel>(j.shape[0]);
   }
+  if (kind == "gaussian") {
+    const SafetensorsTensor& p = require(file, path, "precision", 2);
+    if (p.shape[0] == 0 || p.shape[0] != p.shape[1]) {
+      throw FileError(path, fmt::format("tensor \"precision\" has shape {}, expected a square "
+                                        "[D, D]", shape_text(p.shape)));
+    }
+    return std::make_unique<GaussianModel>(p.shape[0]);
+  }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
-                                    "bernoulli_rbm, gaussian_bernoulli_rbm, ising)", printable(kind)));
+                                    "bernoulli_rbm, gaussian_bernoulli_rbm, gaussian, ica, ising)",
+                                    printable(kind)));
 }
 
 }  // namespace

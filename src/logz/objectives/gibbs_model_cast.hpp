@@ -1,5 +1,5 @@
-// The Gibbs-sampling interface of a model, or a SettingError naming the
-// method that needed it.
+// The Gibbs-sampling or score interface of a model, or a SettingError naming
+// the method that needed it.
 #pragma once
 
 #include <string>
@@ -16,6 +16,16 @@ inline const GibbsModel& require_gibbs(const EnergyModel& model, std::string_vie
                                        std::string(model.kind()) + " has none");
   }
   return *gibbs;
+}
+
+inline const ScoreModel& require_score_model(const EnergyModel& model, std::string_view method) {
+  const auto* scores = dynamic_cast<const ScoreModel*>(&model);
+  if (scores == nullptr) {
+    throw SettingError("--method", std::string(method) + " needs a model of real-valued units with "
+                                       "a score (gbrbm, gaussian); " +
+                                       std::string(model.kind()) + " has none");
+  }
+  return *scores;
 }
 
 }  // namespace logz
