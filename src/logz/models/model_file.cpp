@@ -6,6 +6,7 @@
 
 #include "logz/io/safetensors.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/ica.hpp"
 #include "logz/models/ising.hpp"
 
 namespace logz {
@@ -44,8 +45,16 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
     }
     return std::make_unique<IsingModel>(j.shape[0]);
   }
+  if (kind == "ica") {
+    const SafetensorsTensor& b = require(file, path, "B", 2);
+    if (b.shape[0] == 0 || b.shape[0] != b.shape[1]) {
+      throw FileError(path, fmt::format("tensor \"B\" has shape {}, expected a square [D, D]",
+                                        shape_text(b.shape)));
+    }
+    return std::make_unique<IcaModel>(b.shape[0]);
+  }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
-                                    "bernoulli_rbm, ising)", printable(kind)));
+                                    "bernoulli_rbm, ising, ica)", printable(kind)));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 //
 //   bernoulli_rbm:  W [n_visible, n_hidden], b [n_visible], c [n_hidden], float32
 //   ising:          J [n, n] (symmetric, zero diagonal), h [n], float32
+//   ica:            B [D, D] (demixing matrix), float32
 //
 // Any model may also hold "log_z" [1], a log normalizer learned by
 // noise-contrastive estimation (EnergyModel::has_log_normalizer).
