@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/LU>
+#include <Eigen/QR>
+
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -9,6 +12,7 @@
 
 #include "logz/error.hpp"
 #include "logz/estimators/exact.hpp"
+#include "logz/estimators/log_likelihood.hpp"
 #include "logz/math/log_space.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/ica.hpp"
@@ -76,11 +80,20 @@ MatrixF ica_data(const MatrixF& mixing, Index n, std::uint64_t seed) {
   return sources * mixing.transpose();
 }
 
+// A random rotation.
+MatrixD rotation(Index d, RandomStream& stream) {
+  MatrixD g(d, d);
+  stream.normal(std::span<double>(g.data(), static_cast<std::size_t>(g.size())), 0.0, 1.0);
+  return Eigen::HouseholderQR<MatrixD>(g).householderQ();
+}
+
+// A = U diag(1 .. 2) V^T, U and V random rotations: well conditioned, so a
+// few hundred Adam steps converge, and with no preferred axes.
 MatrixF mixing_matrix(Index d, std::uint64_t seed) {
   RandomStream stream(seed, 2);
-  MatrixF a(d, d);
-  stream.normal(std::span<float>(a.data(), static_cast<std::size_t>(a.size())), 0.0, 1.0);
-  return a + MatrixF::Identity(d, d);
+  const VectorD scales = VectorD::LinSpaced(d, 1.0, 2.0);
+  const MatrixD u = rotation(d, stream), v = rotation(d, stream);
+  return (u * scales.asDiagonal() * v.transpose()).cast<float>();
 }
 
 FreeEnergyAt ica_free_energy(Index d) {
@@ -198,13 +211,13 @@ Recovery fit_ica(Objective& objective, const MatrixF& data, const MatrixF& mixin
 TEST(NoiseContrastiveEstimation, RecoversIcaDemixingMatrixAndLogZ) {
   for (Index d = 2; d <= 4; ++d) {
     const MatrixF mixing = mixing_matrix(d, 10 + static_cast<std::uint64_t>(d));
-    const MatrixF data = ica_data(mixing, 5000, static_cast<std::uint64_t>(d));
-    NoiseContrastiveEstimation nce(fit_gaussian_noise(data), 5.0);
+    const MatrixF data = ica_data(mixing, 4000, static_cast<std::uint64_t>(d));
+    NoiseContrastiveEstimation nce(fit_gaussian_noise(data), 4.0);
     const Recovery r = fit_ica(nce, data, mixing, 400, 1);
     std::printf("D = %ld: mean squared error of B A %.2e, squared error of log Z %.2e\n",
                 static_cast<long>(d), r.demixing_error, r.log_z_error);
     EXPECT_LT(r.demixing_error, 2e-3) << "D = " << d;
-    EXPECT_LT(r.log_z_error, 1e-2) << "D = " << d;
+    EXPECT_LT(r.log_z_error, 3e-2) << "D = " << d;
   }
 }
 
@@ -271,19 +284,24 @@ TEST(NoiseContrastiveEstimation, RbmLearnsItsOwnLogZ) {
   model.add_log_normalizer(0.0);
   NoiseContrastiveEstimation nce(fit_bernoulli_noise(data), 4.0);
   TrainOptions options;
-  options.epochs = 60;
+  options.epochs = 300;
   options.batch_size = 500;
   options.seed = 1;
   options.sgd.kind = OptimizerKind::adam;
   options.sgd.momentum = 0.9;
-  options.sgd.learning_rate = 0.03;
+  options.sgd.learning_rate = 0.05;
   options.sgd.schedule = LearningRateSchedule::linear;
   Trainer trainer(model, nce, options);
   trainer.run(data, nullptr, nullptr);
   const double exact = exact_log_z(model).log_z;
   std::printf("RBM: learned log_z %.4f, exact log Z of the learned parameters %.4f, of the truth %.4f\n",
               model.log_normalizer(), exact, exact_log_z(truth).log_z);
-  EXPECT_NEAR(model.log_normalizer(), exact, 0.1);
+  EXPECT_NEAR(model.log_normalizer(), exact, 0.05);
+  // And the fit itself: the exact log-likelihood of the data is the truth's.
+  const double learned = average_log_likelihood(model, data, exact_log_z(model)).average;
+  const double true_value = average_log_likelihood(truth, data, exact_log_z(truth)).average;
+  std::printf("RBM: average log-likelihood learned %.4f, truth %.4f\n", learned, true_value);
+  EXPECT_NEAR(learned, true_value, 0.08);
 }
 
 }  // namespace

@@ -68,8 +68,8 @@ class UniformNoise final : public NoiseDistribution {
     assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
     const VectorD upper = lower_ + width_;
     for (Index i = 0; i < x.rows(); ++i) {
-      const auto row = x.row(i).cast<double>().transpose().array();
-      const bool inside = (row >= lower_.array()).all() && (row <= upper.array()).all();
+      const VectorD row = x.row(i).cast<double>().transpose();
+      const bool inside = (row.array() >= lower_.array()).all() && (row.array() <= upper.array()).all();
       out[static_cast<std::size_t>(i)] = inside ? -log_volume_ : -std::numeric_limits<double>::infinity();
     }
   }
@@ -92,7 +92,9 @@ class BernoulliNoise final : public NoiseDistribution {
     assert(out.cols() == dimension());
     MatrixD u(out.rows(), out.cols());
     stream.uniform(std::span<double>(u.data(), static_cast<std::size_t>(u.size())));
-    out = (u.array().rowwise() < probability_.transpose().array()).cast<float>();
+    for (Index r = 0; r < out.rows(); ++r) {
+      for (Index i = 0; i < out.cols(); ++i) out(r, i) = u(r, i) < probability_(i) ? 1.0f : 0.0f;
+    }
   }
 
   void log_density(ConstMatrixRef x, std::span<double> out) const override {
