@@ -79,7 +79,8 @@ TEST(Ica, ClosedFormLogZMatchesNumericalIntegrationIn2D) {
       points(j, 1) = static_cast<float>(-length + (j + 0.5) * h);
     }
     model.free_energy(points, f);
-    for (double value : f) integral += std::exp(-value) * h * h;
+    for (double value : f)
+      integral += std::exp(-value) * h * h;
   }
   EXPECT_NEAR(model.closed_form_log_z(), std::log(integral), 2e-3);
   EXPECT_NEAR(model.closed_form_log_z(), std::log(2.0) - std::log(1.2 * 0.9 + 0.3 * 0.4), 1e-6);
@@ -111,8 +112,10 @@ TEST(Ica, FreeEnergyGradientMatchesFiniteDifferences) {
     plus.free_energy(x, fp);
     minus.free_energy(x, fm);
     double difference = 0;
-    for (int i = 0; i < 5; ++i) difference += 0.5 * (fp[i] - fm[i]) / step;
-    EXPECT_NEAR(gradient.values()[static_cast<std::size_t>(k)], difference, 1e-4) << "B entry " << k;
+    for (int i = 0; i < 5; ++i)
+      difference += 0.5 * (fp[i] - fm[i]) / step;
+    EXPECT_NEAR(gradient.values()[static_cast<std::size_t>(k)], difference, 1e-4)
+        << "B entry " << k;
   }
 }
 
@@ -126,7 +129,8 @@ TEST(Ica, WeightedGradientIsTheWeightedSumOfPerExampleGradients) {
   model.add_weighted_free_energy_gradient(x, weights, fast);
   model.EnergyModel::add_weighted_free_energy_gradient(x, weights, slow);
   for (Index k = 0; k < fast.size(); ++k) {
-    EXPECT_NEAR(fast.values()[static_cast<std::size_t>(k)], slow.values()[static_cast<std::size_t>(k)], 1e-5);
+    EXPECT_NEAR(fast.values()[static_cast<std::size_t>(k)],
+                slow.values()[static_cast<std::size_t>(k)], 1e-5);
   }
 }
 

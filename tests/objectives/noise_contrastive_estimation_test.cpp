@@ -4,7 +4,6 @@
 
 #include <Eigen/LU>
 #include <Eigen/QR>
-
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -28,15 +27,18 @@ using FreeEnergyAt = std::function<double(const std::vector<double>& theta, cons
 
 // J from its definition, in double.
 double reference_loss(const FreeEnergyAt& f, const std::vector<double>& theta, double log_z,
-                      const NoiseDistribution& noise, double nu, const MatrixF& x, const MatrixF& y) {
+                      const NoiseDistribution& noise, double nu, const MatrixF& x,
+                      const MatrixF& y) {
   auto g = [&](const MatrixF& points, Index i) {
     std::vector<double> log_pn(1);
     noise.log_density(points.middleRows(i, 1), log_pn);
     return -f(theta, points.row(i).cast<double>().transpose()) - log_z - std::log(nu) - log_pn[0];
   };
   double total = 0;
-  for (Index i = 0; i < x.rows(); ++i) total -= std::log(1 / (1 + std::exp(-g(x, i))));
-  for (Index i = 0; i < y.rows(); ++i) total -= std::log(1 - 1 / (1 + std::exp(-g(y, i))));
+  for (Index i = 0; i < x.rows(); ++i)
+    total -= std::log(1 / (1 + std::exp(-g(x, i))));
+  for (Index i = 0; i < y.rows(); ++i)
+    total -= std::log(1 - 1 / (1 + std::exp(-g(y, i))));
   return total / static_cast<double>(x.rows());
 }
 
@@ -61,7 +63,8 @@ void expect_nce_gradient_matches(const EnergyModel& model, const FreeEnergyAt& f
     plus[k] += eps;
     minus[k] -= eps;
     const double numeric = (loss(plus) - loss(minus)) / (2 * eps);
-    EXPECT_NEAR(gradient.values()[k], numeric, tolerance * (1 + std::fabs(numeric))) << "parameter " << k;
+    EXPECT_NEAR(gradient.values()[k], numeric, tolerance * (1 + std::fabs(numeric)))
+        << "parameter " << k;
   }
 }
 
@@ -129,7 +132,8 @@ TEST(NoiseContrastiveEstimation, RbmGradientMatchesFiniteDifferences) {
     const Eigen::Map<const VectorD> b(theta.data() + 18, 6), c(theta.data() + 24, 3);
     const VectorD activation = c + w.transpose() * v;
     double total = -b.dot(v);
-    for (Index j = 0; j < 3; ++j) total -= softplus(activation(j));
+    for (Index j = 0; j < 3; ++j)
+      total -= softplus(activation(j));
     return total;
   };
   expect_nce_gradient_matches(rbm, f, *noise, 1.5, x, y, 2e-4);
@@ -144,12 +148,14 @@ TEST(NoiseContrastiveEstimation, RbmWeightedGradientIsOneProduct) {
   rbm.add_weighted_free_energy_gradient(x, weights, fast);
   rbm.EnergyModel::add_weighted_free_energy_gradient(x, weights, slow);
   for (Index k = 0; k < fast.size(); ++k) {
-    EXPECT_NEAR(fast.values()[static_cast<std::size_t>(k)], slow.values()[static_cast<std::size_t>(k)], 1e-5);
+    EXPECT_NEAR(fast.values()[static_cast<std::size_t>(k)],
+                slow.values()[static_cast<std::size_t>(k)], 1e-5);
   }
 }
 
 TEST(NoiseContrastiveEstimation, SettingsAreChecked) {
-  std::shared_ptr<const NoiseDistribution> noise = fit_gaussian_noise(MatrixF::Constant(10, 2, 1.0f));
+  std::shared_ptr<const NoiseDistribution> noise =
+      fit_gaussian_noise(MatrixF::Constant(10, 2, 1.0f));
   EXPECT_THROW(NoiseContrastiveEstimation(noise, 0.0), SettingError);
   EXPECT_THROW(NoiseContrastiveEstimation(noise, -1.0), SettingError);
   NoiseContrastiveEstimation nce(noise, 1.0);
@@ -174,7 +180,8 @@ double demixing_error(const IcaModel& model, const MatrixF& mixing) {
     product.row(i).cwiseAbs().maxCoeff(&j);
     permutation(i, j) = product(i, j) > 0 ? 1 : -1;
   }
-  if ((permutation.cwiseAbs().colwise().sum().array() != 1.0).any()) return 1.0;  // not a permutation
+  if ((permutation.cwiseAbs().colwise().sum().array() != 1.0).any())
+    return 1.0;  // not a permutation
   return (product - permutation).squaredNorm() / static_cast<double>(d * d);
 }
 
@@ -295,8 +302,9 @@ TEST(NoiseContrastiveEstimation, RbmLearnsItsOwnLogZ) {
   Trainer trainer(model, nce, options);
   trainer.run(data, nullptr, nullptr);
   const double exact = exact_log_z(model).log_z;
-  std::printf("RBM: learned log_z %.4f, exact log Z of the learned parameters %.4f, of the truth %.4f\n",
-              model.log_normalizer(), exact, exact_log_z(truth).log_z);
+  std::printf(
+      "RBM: learned log_z %.4f, exact log Z of the learned parameters %.4f, of the truth %.4f\n",
+      model.log_normalizer(), exact, exact_log_z(truth).log_z);
   EXPECT_NEAR(model.log_normalizer(), exact, 0.05);
   // And the fit itself: the exact log-likelihood of the data is the truth's.
   const double learned = average_log_likelihood(model, data, exact_log_z(model)).average;

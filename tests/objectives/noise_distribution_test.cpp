@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/LU>
-
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -80,7 +79,8 @@ TEST(NoiseDistribution, GaussianDensityIntegratesToOneAndStaysProperOnConstantCo
   const auto noise = fit_gaussian_noise(data);
   const Moments m = moments_of(data);
   // Midpoint rule over +-8 standard deviations of each coordinate.
-  const double sd0 = std::sqrt(m.covariance(0, 0)), sd1 = std::sqrt(1e-3 * m.covariance(0, 0) / 2 + 1e-8);
+  const double sd0 = std::sqrt(m.covariance(0, 0)),
+               sd1 = std::sqrt(1e-3 * m.covariance(0, 0) / 2 + 1e-8);
   const int cells = 800;
   const double h0 = 16 * sd0 / cells, h1 = 16 * sd1 / cells;
   MatrixF points(cells, 2);
@@ -90,7 +90,8 @@ TEST(NoiseDistribution, GaussianDensityIntegratesToOneAndStaysProperOnConstantCo
       points(j, 0) = static_cast<float>(m.mean(0) - 8 * sd0 + (i + 0.5) * h0);
       points(j, 1) = static_cast<float>(3.0 - 8 * sd1 + (j + 0.5) * h1);
     }
-    for (double v : log_densities(*noise, points)) integral += std::exp(v) * h0 * h1;
+    for (double v : log_densities(*noise, points))
+      integral += std::exp(v) * h0 * h1;
   }
   // float32 points on the narrow axis: a coarse check of normalization.
   EXPECT_NEAR(integral, 1.0, 2e-2);
@@ -103,11 +104,13 @@ TEST(NoiseDistribution, UniformCoversTheWidenedBoundingBox) {
   const VectorD high = data.cast<double>().colwise().maxCoeff().transpose();
   const VectorD width = 1.1 * (high - low);
   const double inside = -width.array().log().sum();
-  for (double v : log_densities(*noise, data)) EXPECT_NEAR(v, inside, 1e-9);
+  for (double v : log_densities(*noise, data))
+    EXPECT_NEAR(v, inside, 1e-9);
   MatrixF samples(100000, 3);
   RandomStream stream(7, 1);
   noise->sample(samples, stream);
-  for (double v : log_densities(*noise, samples)) ASSERT_NEAR(v, inside, 1e-9);
+  for (double v : log_densities(*noise, samples))
+    ASSERT_NEAR(v, inside, 1e-9);
   const Moments drawn = moments_of(samples);
   for (Index i = 0; i < 3; ++i) {
     EXPECT_NEAR(drawn.mean(i), 0.5 * (low(i) + high(i)), 0.01 * width(i));
@@ -126,17 +129,20 @@ TEST(NoiseDistribution, BernoulliIsTheSmoothedProductOfMarginals) {
   p << 0.1f, 0.5f, 0.8f, 0.0f;
   sample_bernoulli(p.transpose().replicate(300, 1), data, stream);
   const auto noise = make_noise("bernoulli", data);
-  const VectorD q = ((data.cast<double>().colwise().sum().transpose().array() + 1.0) / 302.0).matrix();
+  const VectorD q =
+      ((data.cast<double>().colwise().sum().transpose().array() + 1.0) / 302.0).matrix();
   // Every state: the product formula, and the probabilities sum to one.
   MatrixF states(16, 4);
   for (int s = 0; s < 16; ++s) {
-    for (int i = 0; i < 4; ++i) states(s, i) = static_cast<float>((s >> i) & 1);
+    for (int i = 0; i < 4; ++i)
+      states(s, i) = static_cast<float>((s >> i) & 1);
   }
   double total = 0;
   const std::vector<double> log_p = log_densities(*noise, states);
   for (int s = 0; s < 16; ++s) {
     double product = 1;
-    for (int i = 0; i < 4; ++i) product *= states(s, i) == 1.0f ? q(i) : 1 - q(i);
+    for (int i = 0; i < 4; ++i)
+      product *= states(s, i) == 1.0f ? q(i) : 1 - q(i);
     EXPECT_NEAR(log_p[static_cast<std::size_t>(s)], std::log(product), 1e-12);
     total += std::exp(log_p[static_cast<std::size_t>(s)]);
   }

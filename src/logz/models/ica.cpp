@@ -3,7 +3,6 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
 #include <Eigen/QR>
-
 #include <cassert>
 #include <cmath>
 #include <numbers>
@@ -28,7 +27,9 @@ IcaModel::IcaModel(Index dimension) : dimension_(dimension) {
   B().setIdentity();
 }
 
-std::unique_ptr<EnergyModel> IcaModel::clone() const { return std::make_unique<IcaModel>(*this); }
+std::unique_ptr<EnergyModel> IcaModel::clone() const {
+  return std::make_unique<IcaModel>(*this);
+}
 
 void IcaModel::initialize(ConstMatrixRef data, RandomStream& stream) {
   assert(data.cols() == dimension_ && data.rows() > 0);
@@ -42,7 +43,8 @@ void IcaModel::initialize(ConstMatrixRef data, RandomStream& stream) {
                             eigen.eigenvalues().cwiseSqrt().cwiseInverse().asDiagonal() *
                             eigen.eigenvectors().transpose();
   MatrixD gaussian(dimension_, dimension_);
-  stream.normal(std::span<double>(gaussian.data(), static_cast<std::size_t>(gaussian.size())), 0.0, 1.0);
+  stream.normal(std::span<double>(gaussian.data(), static_cast<std::size_t>(gaussian.size())), 0.0,
+                1.0);
   const MatrixD rotation = Eigen::HouseholderQR<MatrixD>(gaussian).householderQ();
   B() = (rotation * whitening).cast<float>();
 }
@@ -59,7 +61,8 @@ void IcaModel::add_free_energy_gradient(ConstMatrixRef x, double scale,
                                         ParameterVector& gradient) const {
   assert(gradient.same_layout(parameters_));
   const MatrixD signs = source_signs(x, B());
-  gradient.matrix("B") += (scale * std::numbers::sqrt2 * signs.transpose() * x.cast<double>()).cast<float>();
+  gradient.matrix("B") +=
+      (scale * std::numbers::sqrt2 * signs.transpose() * x.cast<double>()).cast<float>();
 }
 
 void IcaModel::add_weighted_free_energy_gradient(ConstMatrixRef x, std::span<const double> weights,
@@ -73,8 +76,9 @@ void IcaModel::add_weighted_free_energy_gradient(ConstMatrixRef x, std::span<con
 }
 
 double IcaModel::closed_form_log_z() const {
-  const double log_abs_det =
-      Eigen::PartialPivLU<MatrixD>(B().cast<double>()).matrixLU().diagonal().cwiseAbs().array().log().sum();
+  // |det B| is the product of the LU factorization's pivots.
+  const MatrixD lu = Eigen::PartialPivLU<MatrixD>(B().cast<double>()).matrixLU();
+  const double log_abs_det = lu.diagonal().cwiseAbs().array().log().sum();
   if (!std::isfinite(log_abs_det)) {
     throw Error("log Z of ica: the demixing matrix B is singular (or not finite)");
   }

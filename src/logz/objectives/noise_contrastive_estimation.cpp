@@ -11,7 +11,9 @@
 namespace logz {
 namespace {
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
 
 // G(u) = -F(u) - log_z - log nu - log p_n(u) for each row.
 std::vector<double> log_odds(const EnergyModel& model, const NoiseDistribution& noise,
@@ -21,7 +23,8 @@ std::vector<double> log_odds(const EnergyModel& model, const NoiseDistribution& 
   model.free_energy(u, free_energy);
   noise.log_density(u, noise_log_density);
   const double offset = model.log_normalizer() + std::log(noise_ratio);
-  for (std::size_t i = 0; i < n; ++i) g[i] = -free_energy[i] - offset - noise_log_density[i];
+  for (std::size_t i = 0; i < n; ++i)
+    g[i] = -free_energy[i] - offset - noise_log_density[i];
   return g;
 }
 
@@ -47,13 +50,14 @@ StepReport noise_contrastive_gradient(const EnergyModel& model, const NoiseDistr
                                       double noise_ratio, ConstMatrixRef data,
                                       ConstMatrixRef noise_samples, ParameterVector& gradient) {
   if (!model.has_log_normalizer()) {
-    throw SettingError("--method", "nce needs a model with a learned log normalizer (the tensor "
-                                   "log_z; EnergyModel::add_log_normalizer)");
+    throw SettingError("--method",
+                       "nce needs a model with a learned log normalizer (the tensor "
+                       "log_z; EnergyModel::add_log_normalizer)");
   }
   if (noise.dimension() != model.n_visible() || data.cols() != model.n_visible()) {
     throw SettingError("--noise", fmt::format("the noise has {} dimensions, the model {} and the "
-                                              "data {}", noise.dimension(), model.n_visible(),
-                                              data.cols()));
+                                              "data {}",
+                                              noise.dimension(), model.n_visible(), data.cols()));
   }
   const std::vector<double> g_data = log_odds(model, noise, noise_ratio, data);
   const std::vector<double> g_noise = log_odds(model, noise, noise_ratio, noise_samples);

@@ -1,8 +1,8 @@
 #include "logz/objectives/noise_distribution.hpp"
 
-#include <Eigen/Cholesky>
 #include <fmt/format.h>
 
+#include <Eigen/Cholesky>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -60,8 +60,9 @@ class UniformNoise final : public NoiseDistribution {
     assert(out.cols() == dimension());
     MatrixD u(out.rows(), out.cols());
     stream.uniform(std::span<double>(u.data(), static_cast<std::size_t>(u.size())));
-    out = ((u.array().rowwise() * width_.transpose().array()).rowwise() + lower_.transpose().array())
-              .cast<float>();
+    out =
+        ((u.array().rowwise() * width_.transpose().array()).rowwise() + lower_.transpose().array())
+            .cast<float>();
   }
 
   void log_density(ConstMatrixRef x, std::span<double> out) const override {
@@ -69,8 +70,10 @@ class UniformNoise final : public NoiseDistribution {
     const VectorD upper = lower_ + width_;
     for (Index i = 0; i < x.rows(); ++i) {
       const VectorD row = x.row(i).cast<double>().transpose();
-      const bool inside = (row.array() >= lower_.array()).all() && (row.array() <= upper.array()).all();
-      out[static_cast<std::size_t>(i)] = inside ? -log_volume_ : -std::numeric_limits<double>::infinity();
+      const bool inside =
+          (row.array() >= lower_.array()).all() && (row.array() <= upper.array()).all();
+      out[static_cast<std::size_t>(i)] =
+          inside ? -log_volume_ : -std::numeric_limits<double>::infinity();
     }
   }
 
@@ -93,7 +96,8 @@ class BernoulliNoise final : public NoiseDistribution {
     MatrixD u(out.rows(), out.cols());
     stream.uniform(std::span<double>(u.data(), static_cast<std::size_t>(u.size())));
     for (Index r = 0; r < out.rows(); ++r) {
-      for (Index i = 0; i < out.cols(); ++i) out(r, i) = u(r, i) < probability_(i) ? 1.0f : 0.0f;
+      for (Index i = 0; i < out.cols(); ++i)
+        out(r, i) = u(r, i) < probability_(i) ? 1.0f : 0.0f;
     }
   }
 
@@ -101,7 +105,8 @@ class BernoulliNoise final : public NoiseDistribution {
     assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
     const MatrixD on = x.cast<double>();
     const VectorD values = on * log_on_ + (1.0 - on.array()).matrix() * log_off_;
-    for (Index i = 0; i < x.rows(); ++i) out[static_cast<std::size_t>(i)] = values(i);
+    for (Index i = 0; i < x.rows(); ++i)
+      out[static_cast<std::size_t>(i)] = values(i);
   }
 
  private:
@@ -142,8 +147,9 @@ std::unique_ptr<NoiseDistribution> fit_uniform_noise(ConstMatrixRef data) {
 std::unique_ptr<NoiseDistribution> fit_bernoulli_noise(ConstMatrixRef data) {
   require_rows(data);
   if (!(data.array() == 0.0f || data.array() == 1.0f).all()) {
-    throw SettingError("--noise", "bernoulli noise needs binary data (every value 0 or 1); "
-                                  "use gaussian or uniform");
+    throw SettingError("--noise",
+                       "bernoulli noise needs binary data (every value 0 or 1); "
+                       "use gaussian or uniform");
   }
   const double n = static_cast<double>(data.rows());
   const VectorD on = data.cast<double>().colwise().sum().transpose();
@@ -155,7 +161,8 @@ std::unique_ptr<NoiseDistribution> make_noise(std::string_view name, ConstMatrix
   if (name == "uniform") return fit_uniform_noise(data);
   if (name == "bernoulli") return fit_bernoulli_noise(data);
   throw SettingError("--noise", fmt::format("unknown noise \"{}\" (logz knows: gaussian, uniform, "
-                                            "bernoulli)", printable(name)));
+                                            "bernoulli)",
+                                            printable(name)));
 }
 
 }  // namespace logz
