@@ -160,6 +160,21 @@ void BernoulliRbm::add_free_energy_gradient(ConstMatrixRef visible,
   gradient.vector("c") -= s * hidden_probability.colwise().sum().transpose();
 }
 
+void BernoulliRbm::add_weighted_free_energy_gradient(ConstMatrixRef visible,
+                                                     std::span<const double> weights,
+                                                     ParameterVector& gradient) const {
+  assert(gradient.same_layout(parameters_));
+  assert(static_cast<Index>(weights.size()) == visible.rows());
+  const VectorF w = Eigen::Map<const VectorD>(weights.data(), visible.rows()).cast<float>();
+  MatrixF probability(visible.rows(), n_hidden_);
+  hidden_probability(visible, probability);
+  const MatrixF weighted_visible = visible.array().colwise() * w.array();
+  gemm(-1.0f, weighted_visible, Transpose::yes, probability, Transpose::no, 1.0f,
+       gradient.matrix("W"));
+  gradient.vector("b") -= weighted_visible.colwise().sum().transpose();
+  gradient.vector("c") -= probability.transpose() * w;
+}
+
 void BernoulliRbm::flip_free_energy_differences(ConstMatrixRef visible, MatrixRef out) const {
   const Index n = visible.rows();
   MatrixF activation(n, n_hidden_);

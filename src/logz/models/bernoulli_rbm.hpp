@@ -85,6 +85,9 @@ class BernoulliRbm final : public GibbsModel, public BitFlipModel {
   // The same, given p(h = 1 | v) already computed for these rows.
   void add_free_energy_gradient(ConstMatrixRef visible, ConstMatrixRef hidden_probability,
                                 double scale, ParameterVector& gradient) const;
+  // One product: the weights scale the rows of v and of p(h = 1 | v).
+  void add_weighted_free_energy_gradient(ConstMatrixRef visible, std::span<const double> weights,
+                                         ParameterVector& gradient) const override;
 
   // F(v^(i)) - F(v) = -s_i b_i - sum_j [softplus(a_j + s_i W_ij) - softplus(a_j)],
   // s_i = 1 - 2 v_i, a = c + v W: O(V H) per example from one product.

@@ -8,6 +8,7 @@
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/gaussian.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
+#include "logz/models/ica.hpp"
 #include "logz/models/ising.hpp"
 
 namespace logz {
@@ -52,6 +53,9 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
   if (kind == "gaussian") {
     const SafetensorsTensor& p = require(file, path, "precision", 2);
     if (p.shape[0] == 0 || p.shape[0] != p.shape[1]) {
+      if (kind == "ica") {
+    const SafetensorsTensor& b = require(file, path, "B", 2);
+    if (b.shape[0] == 0 || b.shape[0] != b.shape[1]) {
       throw FileError(path, fmt::format("tensor \"precision\" has shape {}, expected a square "
                                         "[D, D]", shape_text(p.shape)));
     }

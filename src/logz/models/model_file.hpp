@@ -6,6 +6,7 @@
 //   gaussian_bernoulli_rbm:  W [V, H], b [V], c [H], log_sigma [V], float32
 //   ising:          J [n, n] (symmetric, zero diagonal), h [n], float32
 //   gaussian:       mean [D], precision [D, D], float32
+//   ica:            B [D, D] (demixing matrix), float32
 //
 // Any model may also hold "log_z" [1], a log normalizer learned by
 // noise-contrastive estimation (EnergyModel::has_log_normalizer).

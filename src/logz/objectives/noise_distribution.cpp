@@ -1,0 +1,168 @@
+#include "logz/objectives/noise_distribution.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Cholesky>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "logz/error.hpp"
+
+namespace logz {
+namespace {
+
+class GaussianNoise final : public NoiseDistribution {
+ public:
+  GaussianNoise(VectorD mean, const MatrixD& covariance)
+      : mean_(std::move(mean)), cholesky_(covariance.llt().matrixL()) {
+    log_normalizer_ = 0.5 * static_cast<double>(mean_.size()) * std::log(2.0 * std::numbers::pi) +
+                      cholesky_.diagonal().array().log().sum();
+  }
+  std::string_view name() const override { return "gaussian"; }
+  Index dimension() const override { return mean_.size(); }
+
+  void sample(MatrixRef out, RandomStream& stream) const override {
+    assert(out.cols() == dimension());
+    MatrixD z(out.rows(), out.cols());
+    stream.normal(std::span<double>(z.data(), static_cast<std::size_t>(z.size())), 0.0, 1.0);
+    out = ((z * cholesky_.transpose()).rowwise() + mean_.transpose()).cast<float>();
+  }
+
+  void log_density(ConstMatrixRef x, std::span<double> out) const override {
+    assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
+    // Whitened rows: solve L z = (x - mu) for all rows at once (as columns).
+    const MatrixD centred = (x.cast<double>().rowwise() - mean_.transpose()).transpose();
+    const MatrixD whitened = cholesky_.triangularView<Eigen::Lower>().solve(centred);
+    for (Index i = 0; i < x.rows(); ++i) {
+      out[static_cast<std::size_t>(i)] = -log_normalizer_ - 0.5 * whitened.col(i).squaredNorm();
+    }
+  }
+
+ private:
+  VectorD mean_;
+  MatrixD cholesky_;  // lower triangular L, L L^T = Sigma + r I
+  double log_normalizer_ = 0.0;
+};
+
+class UniformNoise final : public NoiseDistribution {
+ public:
+  UniformNoise(VectorD lower, VectorD width) : lower_(std::move(lower)), width_(std::move(width)) {
+    log_volume_ = width_.array().log().sum();
+  }
+  std::string_view name() const override { return "uniform"; }
+  Index dimension() const override { return lower_.size(); }
+
+  void sample(MatrixRef out, RandomStream& stream) const override {
+    assert(out.cols() == dimension());
+    MatrixD u(out.rows(), out.cols());
+    stream.uniform(std::span<double>(u.data(), static_cast<std::size_t>(u.size())));
+    out =
+        ((u.array().rowwise() * width_.transpose().array()).rowwise() + lower_.transpose().array())
+            .cast<float>();
+  }
+
+  void log_density(ConstMatrixRef x, std::span<double> out) const override {
+    assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
+    const VectorD upper = lower_ + width_;
+    for (Index i = 0; i < x.rows(); ++i) {
+      const VectorD row = x.row(i).cast<double>().transpose();
+      const bool inside =
+          (row.array() >= lower_.array()).all() && (row.array() <= upper.array()).all();
+      out[static_cast<std::size_t>(i)] =
+          inside ? -log_volume_ : -std::numeric_limits<double>::infinity();
+    }
+  }
+
+ private:
+  VectorD lower_, width_;
+  double log_volume_ = 0.0;
+};
+
+class BernoulliNoise final : public NoiseDistribution {
+ public:
+  explicit BernoulliNoise(VectorD probability)
+      : probability_(std::move(probability)),
+        log_on_(probability_.array().log()),
+        log_off_((1.0 - probability_.array()).log()) {}
+  std::string_view name() const override { return "bernoulli"; }
+  Index dimension() const override { return probability_.size(); }
+
+  void sample(MatrixRef out, RandomStream& stream) const override {
+    assert(out.cols() == dimension());
+    MatrixD u(out.rows(), out.cols());
+    stream.uniform(std::span<double>(u.data(), static_cast<std::size_t>(u.size())));
+    for (Index r = 0; r < out.rows(); ++r) {
+      for (Index i = 0; i < out.cols(); ++i)
+        out(r, i) = u(r, i) < probability_(i) ? 1.0f : 0.0f;
+    }
+  }
+
+  void log_density(ConstMatrixRef x, std::span<double> out) const override {
+    assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
+    const MatrixD on = x.cast<double>();
+    const VectorD values = on * log_on_ + (1.0 - on.array()).matrix() * log_off_;
+    for (Index i = 0; i < x.rows(); ++i)
+      out[static_cast<std::size_t>(i)] = values(i);
+  }
+
+ private:
+  VectorD probability_, log_on_, log_off_;
+};
+
+void require_rows(ConstMatrixRef data) {
+  if (data.rows() < 1 || data.cols() < 1) {
+    throw SettingError("--noise", "cannot be fitted to an empty data set");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<NoiseDistribution> fit_gaussian_noise(ConstMatrixRef data) {
+  require_rows(data);
+  const MatrixD x = data.cast<double>();
+  const VectorD mean = x.colwise().mean().transpose();
+  const MatrixD centred = x.rowwise() - mean.transpose();
+  MatrixD covariance = centred.transpose() * centred / static_cast<double>(x.rows());
+  const double ridge = 1e-3 * covariance.trace() / static_cast<double>(x.cols()) + 1e-8;
+  covariance.diagonal().array() += ridge;
+  return std::make_unique<GaussianNoise>(mean, covariance);
+}
+
+std::unique_ptr<NoiseDistribution> fit_uniform_noise(ConstMatrixRef data) {
+  require_rows(data);
+  const MatrixD x = data.cast<double>();
+  const VectorD low = x.colwise().minCoeff().transpose();
+  const VectorD range = x.colwise().maxCoeff().transpose() - low;
+  // 5% beyond each side, so the data's extremes are not on the edge; a
+  // minimum width keeps a constant column's density finite.
+  const VectorD width = (1.1 * range).cwiseMax(1e-3);
+  const VectorD lower = low - 0.5 * (width - range);
+  return std::make_unique<UniformNoise>(lower, width);
+}
+
+std::unique_ptr<NoiseDistribution> fit_bernoulli_noise(ConstMatrixRef data) {
+  require_rows(data);
+  if (!(data.array() == 0.0f || data.array() == 1.0f).all()) {
+    throw SettingError("--noise",
+                       "bernoulli noise needs binary data (every value 0 or 1); "
+                       "use gaussian or uniform");
+  }
+  const double n = static_cast<double>(data.rows());
+  const VectorD on = data.cast<double>().colwise().sum().transpose();
+  return std::make_unique<BernoulliNoise>(((on.array() + 1.0) / (n + 2.0)).matrix());
+}
+
+std::unique_ptr<NoiseDistribution> make_noise(std::string_view name, ConstMatrixRef data) {
+  if (name == "gaussian") return fit_gaussian_noise(data);
+  if (name == "uniform") return fit_uniform_noise(data);
+  if (name == "bernoulli") return fit_bernoulli_noise(data);
+  throw SettingError("--noise", fmt::format("unknown noise \"{}\" (logz knows: gaussian, uniform, "
+                                            "bernoulli)",
+                                            printable(name)));
+}
+
+}  // namespace logz
