@@ -53,13 +53,18 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
   if (kind == "gaussian") {
     const SafetensorsTensor& p = require(file, path, "precision", 2);
     if (p.shape[0] == 0 || p.shape[0] != p.shape[1]) {
-      if (kind == "ica") {
-    const SafetensorsTensor& b = require(file, path, "B", 2);
-    if (b.shape[0] == 0 || b.shape[0] != b.shape[1]) {
       throw FileError(path, fmt::format("tensor \"precision\" has shape {}, expected a square "
                                         "[D, D]", shape_text(p.shape)));
     }
     return std::make_unique<GaussianModel>(p.shape[0]);
+  }
+  if (kind == "ica") {
+    const SafetensorsTensor& b = require(file, path, "B", 2);
+    if (b.shape[0] == 0 || b.shape[0] != b.shape[1]) {
+      throw FileError(path, fmt::format("tensor \"B\" has shape {}, expected a square [D, D]",
+                                        shape_text(b.shape)));
+    }
+    return std::make_unique<IcaModel>(b.shape[0]);
   }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
                                     "bernoulli_rbm, gaussian_bernoulli_rbm, gaussian, ica, ising)",
