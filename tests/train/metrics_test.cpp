@@ -32,6 +32,15 @@ TEST(MetricsTable, ReadsBackWhatItWrites) {
   EXPECT_FALSE(read.column("pseudo_log_likelihood")[0].has_value());
 }
 
+TEST(MetricsTable, ANameNotInTheHeaderBecomesANewColumn) {
+  MetricsTable table({"epoch", "loss"});
+  table.add_row({{"epoch", 1}, {"loss", 2.5}});
+  table.add_row({{"epoch", 2}, {"nce_accuracy", 0.75}});
+  EXPECT_EQ(table.columns(), (std::vector<std::string>{"epoch", "loss", "nce_accuracy"}));
+  EXPECT_EQ(table.csv(), "epoch,loss,nce_accuracy\n1,2.5,\n2,,0.75\n");
+  EXPECT_EQ(table.row(0), (std::map<std::string, double>{{"epoch", 1}, {"loss", 2.5}}));
+}
+
 TEST(MetricsTable, AcceptsCarriageReturnsAndAMissingLastNewline) {
   const MetricsTable read = MetricsTable::parse("epoch,x\r\n1,2.5\r\n2,", "m.csv");
   ASSERT_EQ(read.rows(), 2u);

@@ -30,24 +30,62 @@ void DataFlags::add_to(CLI::App& command) {
   command.add_option("--threshold", threshold,
                      "Binarization threshold as a fraction of the maximum value, in (0, 1)")
       ->capture_default_str();
-  command.add_option("--binarize-seed", binarize_seed, "Seed of stochastic binarization")
+  command.add_option("--binarize-seed", binarize_seed,
+                     "Seed of stochastic binarization and of dequantization")
       ->capture_default_str();
+  command.add_option("--dequantize", dequantize,
+                     "For models of real-valued units (gbrbm, gaussian, ica): auto (8-bit pixels "
+                     "k become (k + u) / 256, u ~ Uniform(0, 1), a proper continuous density; "
+                     "other data as is), uniform (the same; pixel data only), none (k / 255)")
+      ->check(CLI::IsMember({"auto", "uniform", "none"}))
+      ->capture_default_str();
+  command.add_flag("--standardize", standardize,
+                   "For models of real-valued units: shift and scale each column to mean 0 and "
+                   "standard deviation 1 on the training split (after dequantization); "
+                   "log-likelihoods are also reported in the original units");
 }
 
-DataOptions DataFlags::options() const {
+DataOptions DataFlags::options(bool continuous_model) const {
   DataOptions options;
   options.source = source;
   options.test_source = test_source;
   if (test_count >= 0) options.test_count = test_count;
   options.binarization = parse_binarization(binarize);
+  if (continuous_model && options.binarization == Binarization::automatic) {
+    options.binarization = Binarization::none;
+  }
   options.threshold = threshold;
   options.seed = binarize_seed;
+  options.dequantization = continuous_model ? parse_dequantization(dequantize) : Dequantization::none;
+  if (!continuous_model && dequantize == "uniform") {
+    throw SettingError("--dequantize", "is for models of real-valued units; this model's units "
+                                       "are binary");
+  }
+  if (!continuous_model && standardize) {
+    throw SettingError("--standardize", "is for models of real-valued units; this model's units "
+                                        "are binary");
+  }
+  options.standardize = standardize;
   return options;
+}
+
+DataFlags with_model_preprocessing(const DataFlags& flags, const LoadedModel& loaded) {
+  DataFlags f = flags;
+  if (const auto it = loaded.metadata.find("dequantize"); it != loaded.metadata.end()) {
+    f.dequantize = it->second;
+  }
+  if (const auto it = loaded.metadata.find("standardize"); it != loaded.metadata.end()) {
+    f.standardize = it->second == "true";
+  }
+  return f;
 }
 
 std::string describe_kind(std::string_view kind) {
   if (kind == "bernoulli_rbm") return "a Bernoulli RBM";
   if (kind == "ising") return "an Ising model";
+  if (kind == "gaussian_bernoulli_rbm") return "a Gaussian-Bernoulli RBM";
+  if (kind == "gaussian") return "a Gaussian";
+  if (kind == "ica") return "an ICA model";
   return fmt::format("a model of kind {}", kind);
 }
 
@@ -71,7 +109,7 @@ void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string
 
 Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
                       const std::string& model_path) {
-  Dataset dataset = load_dataset(flags.options());
+  Dataset dataset = load_dataset(flags.options(!model.binary_visible()));
   check_fits(model, dataset.train, dataset.name, "training", model_path);
   check_fits(model, dataset.test, dataset.name, "test", model_path);
   return dataset;
@@ -79,7 +117,7 @@ Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
 
 std::optional<Dataset> data_for_model(const DataFlags& flags, const LoadedModel& loaded,
                                       const std::string& model_path) {
-  if (flags.given()) return load_data_for(flags, *loaded.model, model_path);
+  if (flags.given()) return load_data_for(with_model_preprocessing(flags, loaded), *loaded.model, model_path);
   const auto data = loaded.metadata.find("data");
   if (data == loaded.metadata.end()) return std::nullopt;
   DataFlags from_file = flags;
@@ -91,6 +129,7 @@ std::optional<Dataset> data_for_model(const DataFlags& flags, const LoadedModel&
   if (!get("binarize").empty()) from_file.binarize = get("binarize");
   if (!get("threshold").empty()) from_file.threshold = std::stod(get("threshold"));
   if (!get("binarize_seed").empty()) from_file.binarize_seed = std::stoull(get("binarize_seed"));
+  from_file = with_model_preprocessing(from_file, loaded);
   return load_data_for(from_file, *loaded.model, model_path);
 }
 

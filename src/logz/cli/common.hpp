@@ -18,7 +18,8 @@
 
 namespace logz::cli {
 
-// --data, --test-data, --test-count, --binarize, --threshold, --binarize-seed
+// --data, --test-data, --test-count, --binarize, --threshold, --binarize-seed,
+// --dequantize, --standardize
 struct DataFlags {
   std::string source = "mnist10k";
   std::string test_source;
@@ -26,13 +27,22 @@ struct DataFlags {
   std::string binarize = "auto";
   double threshold = 0.5;
   std::uint64_t binarize_seed = 0;
+  std::string dequantize = "auto";
+  bool standardize = false;
 
   CLI::Option* source_option = nullptr;  // to tell a given --data from the default
 
   void add_to(CLI::App& command);
-  DataOptions options() const;
+  // "auto" means what the model needs: binary units get thresholded pixels;
+  // real-valued units (`continuous_model`) get dequantized pixels, not binarized.
+  DataOptions options(bool continuous_model = false) const;
   bool given() const { return source_option != nullptr && source_option->count() > 0; }
 };
+
+// The flags with the preprocessing the model was trained on (its metadata's
+// dequantize and standardize) in place of the given ones: a density is
+// only comparable on the data as the model saw it.
+DataFlags with_model_preprocessing(const DataFlags& flags, const LoadedModel& loaded);
 
 // Loads the data set and checks it against the model read from
 // `model_path`: the same number of visible units, and binary values for a

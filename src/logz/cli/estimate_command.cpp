@@ -26,7 +26,10 @@ struct EstimateFlags {
 // The data whose marginals make the base-rate model: --data, else the data
 // set named in the model file, else none.
 std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& loaded) {
-  if (flags.estimator.method == "exact" || flags.estimator.base == "model") return std::nullopt;
+  if (flags.estimator.method == "exact" || flags.estimator.method == "learned" ||
+      flags.estimator.base == "model" || !loaded.model->binary_visible()) {
+    return std::nullopt;  // (a model of real-valued units anneals from its own Gaussian)
+  }
   std::optional<Dataset> data = data_for_model(flags.data, loaded, flags.model_path);
   if (!data) {
     inform(fmt::format("note: {} names no training data and --data was not given; the annealing "
@@ -107,7 +110,10 @@ void run(const EstimateFlags& flags) {
   bar.clear();
   if (!flags.log_weights_path.empty()) write_log_weights(flags.log_weights_path, estimate.log_weights);
   const std::string base_name =
-      flags.estimator.method == "exact" ? "" : (data ? "data " + data->name : std::string("model biases"));
+      flags.estimator.method == "exact"    ? ""
+      : !loaded.model->binary_visible()    ? std::string("the model's own Gaussian")
+      : data                               ? "data " + data->name
+                                           : std::string("model biases");
   if (flags.json) {
     nlohmann::json j = to_json(estimate);
     j["model"] = flags.model_path;
@@ -127,8 +133,21 @@ void run(const EstimateFlags& flags) {
     return;
   }
   if (estimate.method == "exact") {
-    fmt::print("log Z = {:.6f}  (exact: {} states summed, {:.2f} s)\n", estimate.log_z,
-               estimate.samples, estimate.seconds);
+    if (estimate.diagnostics.contains("closed_form")) {
+      fmt::print("log Z = {:.6f}  (exact: closed form)\n", estimate.log_z);
+    } else {
+      fmt::print("log Z = {:.6f}  (exact: {} states summed, {:.2f} s)\n", estimate.log_z,
+                 estimate.samples, estimate.seconds);
+    }
+    if (loaded.model->has_log_normalizer()) {
+      fmt::print("  the log normalizer learned by NCE (a parameter of the model) is {:.6f}\n",
+                 loaded.model->log_normalizer());
+    }
+    return;
+  }
+  if (estimate.method == "learned") {
+    fmt::print("log Z = {:.6f}  (the log normalizer learned by NCE: a parameter of the model, "
+               "not an estimate with an error bar)\n", estimate.log_z);
     return;
   }
   const std::size_t steps = flags.estimator.schedule_betas().size() - 1;
@@ -153,7 +172,7 @@ Command add_estimate_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "estimate", "Estimate log Z of a saved model, with its error bar");
   command->add_option("model", flags->model_path, "Model file (.safetensors)")->required();
-  flags->estimator.add_to(*command, "--method", {"exact", "ais", "bridge"});
+  flags->estimator.add_to(*command, "--method", {"exact", "ais", "bridge", "learned"});
   flags->data.add_to(*command);
   command->add_option("--reference", flags->reference,
                       "With --method bridge: a second model (an earlier checkpoint, say); "

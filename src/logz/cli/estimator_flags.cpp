@@ -6,7 +6,9 @@
 
 #include "logz/error.hpp"
 #include "logz/estimators/beta_schedule.hpp"
+#include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ising.hpp"
+#include "logz/objectives/gibbs_model_cast.hpp"
 
 namespace logz::cli {
 namespace {
@@ -75,9 +77,12 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
 
 void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::string& model_path) const {
   const bool rbm = dynamic_cast<const BernoulliRbm*>(&model) != nullptr;
+  const bool gbrbm = dynamic_cast<const GaussianBernoulliRbm*>(&model) != nullptr;
   const auto applies = [&](const std::string& m) {
     if (m == "exact") return is_enumerable(model);
-    if (m == "ais" || m == "raise") return rbm;
+    if (m == "ais") return rbm || gbrbm;
+    if (m == "raise") return rbm;
+    if (m == "learned") return model.has_log_normalizer();
     if (m == "bridge") return dynamic_cast<const GibbsModel*>(&model) != nullptr;
     return false;
   };
@@ -86,12 +91,14 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::strin
   for (const std::string& m : methods) {
     if (applies(m)) allowed.push_back(m);
   }
-  const bool needs_rbm = method == "ais" || method == "raise";
+  const std::string needs = method == "ais"       ? " (it needs an RBM)"
+                            : method == "raise"   ? " (it needs a Bernoulli RBM)"
+                            : method == "learned" ? " (it needs a log normalizer learned by nce)"
+                                                  : "";
   throw SettingError(method_flag, fmt::format("{} does not apply to {}, {}{}; allowed for this "
                                               "model: {}",
                                               method, model_path, describe_kind(model.kind()),
-                                              needs_rbm ? " (it needs a Bernoulli RBM)" : "",
-                                              fmt::join(allowed, ", ")));
+                                              needs, fmt::join(allowed, ", ")));
 }
 
 std::vector<double> EstimatorFlags::schedule_betas() const {
@@ -133,12 +140,26 @@ LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& b
     options.progress = bar_callback(bar, "exact", "state");
     return exact_log_z(model, options);
   }
-  if (method == "ais") return ais_log_z(enumerable_rbm(model, method_flag), base, ais_options(bar));
+  if (method == "learned") return learned_log_z(model);
+  if (method == "ais") {
+    if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
+      return ais_log_z(*rbm, base, ais_options(bar));
+    }
+    // A Gaussian-Bernoulli RBM anneals from its own Gaussian; `base` is not used.
+    return ais_log_z(require_gibbs(model, method_flag), &base, ais_options(bar));
+  }
   const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
   if (gibbs == nullptr) throw SettingError(method_flag, "bridge sampling needs a model with a Gibbs sampler");
   BridgeOptions options = bridge_options(bar);
   if (data != nullptr) options.start = &data->train;
   return bridge_log_z(*gibbs, base, schedule_betas(), options);
+}
+
+LogZEstimate learned_log_z(const EnergyModel& model) {
+  LogZEstimate estimate;
+  estimate.method = "learned";
+  estimate.log_z = estimate.lower = estimate.upper = model.log_normalizer();
+  return estimate;
 }
 
 std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {

@@ -54,6 +54,11 @@ struct EstimatorFlags {
                         ProgressBar& bar) const;
 };
 
+// The log normalizer that noise-contrastive estimation learned as a
+// parameter (method "learned"): what the model claims log Z is, not an
+// estimate of it; std_error 0 only because there is no sampling in it.
+LogZEstimate learned_log_z(const EnergyModel& model);
+
 // What a user should know before trusting an estimate (AIS whose weights
 // rest on a few chains, say); empty when nothing stands out.
 std::vector<std::string> estimate_warnings(const LogZEstimate& estimate);

@@ -97,7 +97,8 @@ void run(const EvalFlags& flags) {
   const LoadedModel loaded = load_model(flags.model_path);
   const EnergyModel& model = *loaded.model;
   if (flags.metric == "log-likelihood") flags.estimator.check_applies_to(model, flags.model_path);
-  const Dataset dataset = load_data_for(flags.data, model, flags.model_path);
+  const Dataset dataset = load_data_for(with_model_preprocessing(flags.data, loaded), model,
+                                        flags.model_path);
   const MatrixF data = split_of(dataset, flags.split);
   if (data.rows() == 0) throw SettingError("--split", "the " + flags.split + " split is empty");
   if (flags.metric == "pseudolikelihood") {
@@ -106,7 +107,7 @@ void run(const EvalFlags& flags) {
   }
   ProgressBar bar(parse_progress_mode(flags.estimator.progress));
   VectorF base;
-  if (flags.estimator.method != "exact") {
+  if (flags.estimator.method != "exact" && flags.estimator.method != "learned") {
     base = annealing_base(flags.estimator, model, &dataset);
   }
   if (flags.estimator.method == "raise") {
@@ -128,13 +129,31 @@ void run(const EvalFlags& flags) {
     j["split"] = flags.split;
     j["logz_method"] = flags.estimator.method;
     j["warnings"] = estimate_warnings(log_z);
+    j["dequantized"] = dataset.dequantized;
+    j["standardized"] = dataset.standardized;
+    if (dataset.standardized) {
+      j["log_jacobian"] = dataset.log_jacobian;
+      j["avg_log_likelihood_before_standardization"] = result.average + dataset.log_jacobian;
+    }
+    if (model.has_log_normalizer() && log_z.method != "learned") {
+      const LogLikelihood learned = average_log_likelihood(model, data, learned_log_z(model));
+      j["learned_normalizer"] = {{"log_z", learned.log_z.log_z},
+                                 {"avg_log_likelihood", learned.average},
+                                 {"note", "log Z is the parameter NCE learned, not an estimate"}};
+    }
     print_json(j);
     return;
   }
-  fmt::print("data {} ({} split, {} examples)\n", dataset.name, flags.split, result.examples);
-  if (log_z.method == "exact") {
+  fmt::print("data {} ({} split, {} examples{})\n", dataset.name, flags.split, result.examples,
+             dataset.dequantized ? ", dequantized pixels (k + u) / 256" : "");
+  if (log_z.method == "exact" && log_z.diagnostics.contains("closed_form")) {
+    fmt::print("log Z = {:.6f}  (exact, closed form)\n", log_z.log_z);
+  } else if (log_z.method == "exact") {
     fmt::print("log Z = {:.6f}  (exact, {} states summed, {:.2f} s)\n", log_z.log_z, log_z.samples,
                log_z.seconds);
+  } else if (log_z.method == "learned") {
+    fmt::print("log Z = {:.6f}  (the log normalizer learned by NCE: a parameter of the model, not "
+               "an estimate of its log Z)\n", log_z.log_z);
   } else {
     fmt::print("log Z = {:.6f} +/- {:.6f}  ({}, {:.2f} s)\n", log_z.log_z, log_z.std_error,
                log_z.method, log_z.seconds);
@@ -142,6 +161,9 @@ void run(const EvalFlags& flags) {
   fmt::print("average log-likelihood = {:.4f} nats per example\n", result.average);
   if (log_z.method == "exact") {
     fmt::print("  error bar from log Z: +/- 0 (exact)\n");
+  } else if (log_z.method == "learned") {
+    fmt::print("  labelled as such: it is right only as far as NCE fitted the normalizer; compare "
+               "--logz-method exact or ais\n");
   } else {
     fmt::print("  error bar from log Z: +/- {:.4f} (the average is mean(-F) - log Z, so it moves\n"
                "  exactly as log Z does); 3-standard-error interval {}\n",
@@ -152,6 +174,20 @@ void run(const EvalFlags& flags) {
   }
   fmt::print("  standard error of the mean over these examples: +/- {:.4f}\n",
              result.std_error_of_mean);
+  if (model.has_log_normalizer() && log_z.method != "learned") {
+    const LogLikelihood learned = average_log_likelihood(model, data, learned_log_z(model));
+    fmt::print("with the log normalizer NCE learned ({:.4f}, a parameter, not an estimate): "
+               "{:.4f} nats per example\n", learned.log_z.log_z, learned.average);
+  }
+  if (dataset.standardized) {
+    fmt::print("on the data before standardization: {:.4f} nats per example (log Jacobian "
+               "{:.4f})\n", result.average + dataset.log_jacobian, dataset.log_jacobian);
+  }
+  if (dataset.dequantized) {
+    fmt::print("  (a density on (0, 1)^{0}; minus {0} log 256 = {1:.1f} nats it bounds the "
+               "log-probability of the 8-bit images from below)\n",
+               data.cols(), static_cast<double>(data.cols()) * std::log(256.0));
+  }
   for (const std::string& warning : estimate_warnings(log_z)) fmt::print("  warning: {}\n", warning);
 }
 
@@ -166,7 +202,7 @@ Command add_eval_command(CLI::App& app) {
   command->add_option("--split", flags->split, "Which examples: test, train or all")
       ->check(CLI::IsMember({"test", "train", "all"}))
       ->capture_default_str();
-  flags->estimator.add_to(*command, "--logz-method", {"exact", "ais", "bridge", "raise"});
+  flags->estimator.add_to(*command, "--logz-method", {"exact", "ais", "bridge", "raise", "learned"});
   command->add_option("--metric", flags->metric,
                       "log-likelihood (needs log Z) or pseudolikelihood (the exact "
                       "pseudo-log-likelihood over all bits, sum_i log p(x_i | x_-i); no Z)")

@@ -28,6 +28,11 @@ constexpr const char* kDescription =
     "  logz train --data mnist10k --hidden 25 --method pcd --epochs 20 --out runs/pcd25\n"
     "  logz estimate runs/pcd25/model.safetensors --method exact\n"
     "  logz eval runs/pcd25/model.safetensors --data mnist10k --logz-method exact\n"
+    "Real-valued data (pixels dequantized to (0, 1)): a Gaussian-Bernoulli RBM by score\n"
+    "matching (or dsm, nce, pcd), its log-likelihood by annealed importance sampling:\n"
+    "  logz train --data mnist10k --model gbrbm --hidden 50 --method sm --optimizer adam \\\n"
+    "      --lr 0.001 --out runs/sm50\n"
+    "  logz eval runs/sm50/model.safetensors --logz-method ais\n"
     "Run `logz COMMAND --help` for the flags of each command.";
 
 // BLAS and logz's kernels share libgomp's thread pool, whose idle threads

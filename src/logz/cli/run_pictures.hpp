@@ -7,6 +7,7 @@
 //                 rm, exact) 100 Gibbs sweeps of 100 chains started at
 //                 training rows spread evenly over the set (RBMs: p(v = 1 | h)
 //                 of the last draw; Ising models: the states)
+//                 (a Gaussian: exact draws; an ICA model: none)
 //   filters.png   an RBM's first 100 filters (viz/model_pictures.hpp)
 //
 // The cost is small beside an epoch (100 chains x 100 sweeps at most), and
@@ -29,7 +30,7 @@ struct RunPictures {
   std::string samples_source;      // where the samples come from, in words
 };
 
-RunPictures write_run_pictures(const std::string& folder, const GibbsModel& model,
+RunPictures write_run_pictures(const std::string& folder, const EnergyModel& model,
                                const Objective& objective, ConstMatrixRef train,
                                std::uint64_t seed);
 

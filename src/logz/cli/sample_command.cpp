@@ -66,6 +66,11 @@ Start start_of(const SampleFlags& flags, const LoadedModel& loaded, Index chains
     return {random_rows(test ? data->test : data->train, chains, stream), "data",
             fmt::format("{} rows of {}", test ? "test" : "training", data->name)};
   }
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model); gibbs && !model.binary_visible()) {
+    MatrixF start(chains, model.n_visible());
+    gibbs->draw_base(nullptr, start, stream);
+    return {std::move(start), "base", "independent Gaussian units with the model's means and scales"};
+  }
   // Independent units: the data's marginals when known, else the model's own biases.
   VectorF log_odds;
   std::string source;

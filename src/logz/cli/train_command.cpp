@@ -11,22 +11,19 @@
 #include "logz/cli/progress.hpp"
 #include "logz/cli/run_pictures.hpp"
 #include "logz/cli/stop_signals.hpp"
+#include "logz/cli/train_setup.hpp"
 #include "logz/error.hpp"
 #include "logz/estimators/exact.hpp"
 #include "logz/estimators/log_likelihood.hpp"
 #include "logz/io/file.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
-#include "logz/models/ising.hpp"
 #include "logz/models/model_file.hpp"
 #include "logz/objectives/bit_flip_objectives.hpp"
-#include "logz/objectives/contrastive_divergence.hpp"
-#include "logz/objectives/exact_likelihood.hpp"
-#include "logz/objectives/parallel_tempering.hpp"
-#include "logz/objectives/persistent_contrastive_divergence.hpp"
 #include "logz/sampling/gibbs.hpp"
 #include "logz/train/checkpoint.hpp"
 #include "logz/train/metrics.hpp"
 #include "logz/train/trainer.hpp"
+#include "logz/viz/model_pictures.hpp"
 
 namespace logz::cli {
 namespace {
@@ -40,38 +37,6 @@ constexpr int kAlwaysExactBits = 20;
 // this many training examples.
 constexpr Index kMonitorRows = 1000;
 
-struct TrainFlags {
-  DataFlags data;
-  std::string model = "rbm";
-  long hidden = 25;
-  CLI::Option* hidden_option = nullptr;
-  std::string method = "pcd";
-  int k = 1;
-  long chains = 0;
-  int temperatures = 10;
-  std::string scan = "sequential";
-  int epochs = 20;
-  long batch = 100;
-  std::string optimizer = "sgd";
-  double lr = 0.05;
-  double momentum = 0.5;
-  CLI::Option* momentum_option = nullptr;
-  double weight_decay = 0.0;
-  std::string lr_schedule = "constant";
-  double lr_final = 0.0;
-  double init_std = 0.01;
-  std::uint64_t seed = 0;
-  std::string monitor = "recon";
-  int eval_every = 1;
-  int max_exact_bits = ExactOptions{}.max_bits;
-  std::string out;
-  std::string checkpoint_every = "1epoch";
-  int pictures_every = 0;
-  std::string resume;
-  std::string progress = "auto";
-  bool json = false;
-  CLI::App* command = nullptr;  // to tell which flags were given
-};
 
 // The flags that define a run, as a checkpoint keeps them for --resume. Data
 // paths are made absolute, so a run resumes from any folder.
@@ -95,6 +60,12 @@ nlohmann::json flags_json(const TrainFlags& f) {
           {"chains", f.chains},
           {"temperatures", f.temperatures},
           {"scan", f.scan},
+          {"sigma", f.sigma},
+          {"noise_sigma", f.noise_sigma},
+          {"noise_ratio", f.noise_ratio},
+          {"noise", f.noise},
+          {"dequantize", f.data.dequantize},
+          {"standardize", f.data.standardize},
           {"epochs", f.epochs},
           {"batch", f.batch},
           {"optimizer", f.optimizer},
@@ -146,6 +117,13 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, c
     f.chains = saved.at("chains").get<long>();
     f.temperatures = saved.at("temperatures").get<int>();
     f.scan = saved.at("scan").get<std::string>();
+    // Runs written before logz had models of real-valued units lack these.
+    f.sigma = saved.value("sigma", f.sigma);
+    f.noise_sigma = saved.value("noise_sigma", f.noise_sigma);
+    f.noise_ratio = saved.value("noise_ratio", f.noise_ratio);
+    f.noise = saved.value("noise", f.noise);
+    f.data.dequantize = saved.value("dequantize", f.data.dequantize);
+    f.data.standardize = saved.value("standardize", f.data.standardize);
     if (given.command == nullptr || given.command->get_option("--epochs")->count() == 0) {
       f.epochs = saved.at("epochs").get<int>();
     }
@@ -191,7 +169,7 @@ void parse_checkpoint_every(const std::string& text, TrainOptions& options) {
   options.checkpoint_every_batches = batches ? n : 0;
 }
 
-nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const GibbsModel& model) {
+nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const EnergyModel& model) {
   nlohmann::json settings = {
       {"model", std::string(model.kind())},
       {"n_visible", data.train.cols()},
@@ -211,12 +189,19 @@ nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const Gib
       {"binarize", to_string(data.binarization)},
       {"threshold", f.data.threshold},
       {"binarize_seed", f.data.binarize_seed},
+      {"dequantize", data.dequantized ? "uniform" : "none"},
+      {"standardize", data.standardized},
       {"logz_version", LOGZ_VERSION}};
-  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
-    settings["n_hidden"] = rbm->n_hidden();
+  if (f.model == "rbm" || f.model == "gbrbm") {
+    settings["n_hidden"] = f.hidden;
     settings["init_std"] = f.init_std;
-  } else {
-    settings["scan"] = f.scan;
+  }
+  if (f.model == "ising") settings["scan"] = f.scan;
+  if (f.model == "gbrbm") settings["sigma"] = f.sigma;
+  if (f.method == "dsm") settings["noise_sigma"] = f.noise_sigma;
+  if (f.method == "nce") {
+    settings["noise_ratio"] = f.noise_ratio;
+    settings["noise"] = f.noise;
   }
   if (f.method == "cd" || f.method == "pcd" || f.method == "pt") settings["k"] = f.k;
   if (f.method == "pcd" || f.method == "pt") settings["chains"] = f.chains > 0 ? f.chains : f.batch;
@@ -231,36 +216,6 @@ Metadata flatten(const nlohmann::json& settings) {
     metadata[key] = value.is_string() ? value.get<std::string>() : value.dump();
   }
   return metadata;
-}
-
-std::unique_ptr<GibbsModel> make_model(const TrainFlags& f, const Dataset& data) {
-  if (f.model == "ising") {
-    if (f.hidden_option != nullptr && f.hidden_option->count() > 0) {
-      throw SettingError("--hidden", "an Ising model has no hidden units");
-    }
-    auto ising = std::make_unique<IsingModel>(data.train.cols());
-    ising->set_scan(f.scan == "random" ? IsingModel::Scan::random : IsingModel::Scan::sequential);
-    ising->initialize(data.train);
-    return ising;
-  }
-  if (!(f.init_std >= 0.0)) throw SettingError("--init-std", "must be >= 0");
-  auto rbm = std::make_unique<BernoulliRbm>(data.train.cols(), f.hidden);
-  RandomStream init = make_stream(f.seed, StreamId::initialization);
-  rbm->initialize(init, f.init_std, data.train);
-  return rbm;
-}
-
-std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOptions& exact,
-                                          const Dataset& data) {
-  if (f.method == "cd") return std::make_unique<ContrastiveDivergence>(f.k);
-  if (f.method == "pcd") return std::make_unique<PersistentContrastiveDivergence>(f.chains, f.k);
-  if (f.method == "pt") {
-    return std::make_unique<ParallelTempering>(f.chains, f.temperatures, f.k,
-                                               visible_log_odds(data.train));
-  }
-  if (f.method == "pl") return std::make_unique<Pseudolikelihood>();
-  if (f.method == "rm") return std::make_unique<RatioMatching>();
-  return std::make_unique<ExactLikelihood>(exact);
 }
 
 double mean(const std::vector<double>& x) {
@@ -283,11 +238,13 @@ struct Evaluation {
 };
 
 // What is measured after an epoch: the reconstruction error (RBMs), the
-// pseudo-log-likelihood of training examples (--monitor pl or exact), and
-// exact log Z with train and test log-likelihoods when `exact`. Averages over
-// examples come with their standard error over the examples (NAME_std_error;
-// log Z is exact), which logz report draws as bands.
-Evaluation evaluate(const GibbsModel& model, const Dataset& data, bool pseudo, bool exact,
+// pseudo-log-likelihood of training examples (--monitor pl or exact; binary
+// units), and exact log Z with train and test log-likelihoods when `exact`
+// (always for models with log Z in closed form). A model with a learned log
+// normalizer (NCE) also gets the test log-likelihood under it, apart from the
+// true one. Averages over examples come with their standard error over the
+// examples (NAME_std_error; log Z is exact), which logz report draws as bands.
+Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, bool exact,
                     const ExactOptions& exact_options, RandomStream& stream) {
   Evaluation e;
   const MatrixF sample = data.train.topRows(std::min(kMonitorRows, data.train.rows()));
@@ -295,10 +252,11 @@ Evaluation evaluate(const GibbsModel& model, const Dataset& data, bool pseudo, b
     e.values[key] = value;
     e.text += fmt::format("{}{} {:.3f}", e.text.empty() ? "" : "  ", label, value);
   };
-  if (dynamic_cast<const BernoulliRbm*>(&model) != nullptr) {
-    add("reconstruction_error", "recon", reconstruction_error(model, sample, stream));
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model); gibbs && model.kind() != "ising") {
+    add("reconstruction_error", "recon", reconstruction_error(*gibbs, sample, stream));
   }
-  if (pseudo || exact) {
+  exact = exact || model.has_closed_form_log_z();
+  if ((pseudo || exact) && dynamic_cast<const BitFlipModel*>(&model) != nullptr) {
     const std::vector<double> pseudo_log_likelihoods = pseudo_log_likelihood(model, sample);
     add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
     e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
@@ -313,6 +271,19 @@ Evaluation evaluate(const GibbsModel& model, const Dataset& data, bool pseudo, b
       const LogLikelihood test = average_log_likelihood(model, data.test, log_z);
       add("test_log_likelihood", "test ll", test.average);
       e.values["test_log_likelihood_std_error"] = test.std_error_of_mean;
+      if (data.standardized) {
+        e.values["test_log_likelihood_before_standardization"] = test.average + data.log_jacobian;
+      }
+    }
+  }
+  if (model.has_log_normalizer()) {
+    LogZEstimate learned;
+    learned.method = "learned";
+    learned.log_z = learned.lower = learned.upper = model.log_normalizer();
+    add("learned_log_z", "learned log Z", learned.log_z);
+    if (data.test.rows() > 0) {
+      const LogLikelihood test = average_log_likelihood(model, data.test, learned);
+      add("test_log_likelihood_learned_normalizer", "test ll (learned Z)", test.average);
     }
   }
   return e;
@@ -354,8 +325,8 @@ void run(const TrainFlags& given) {
   }
   if (f.out.empty()) throw SettingError("--out", "a run folder is required (or --resume DIR)");
   if (checkpoint_path.empty()) checkpoint_path = (fs::path(f.out) / "checkpoint.safetensors").string();
-  const Dataset data = load_dataset(f.data.options());
-  std::unique_ptr<GibbsModel> model = make_model(f, data);
+  const Dataset data = load_dataset(f.data.options(continuous_model(f.model)));
+  std::unique_ptr<EnergyModel> model = make_model(f, data);
   check_fits(*model, data.train, data.name, "training");
   check_fits(*model, data.test, data.name, "test");
 
@@ -363,7 +334,7 @@ void run(const TrainFlags& given) {
   exact.max_bits = f.max_exact_bits;
   const bool monitor_exact = f.monitor == "exact";
   if (monitor_exact || f.method == "exact") check_enumerable(*model, exact);
-  std::unique_ptr<Objective> objective = make_objective(f, exact, data);
+  std::unique_ptr<Objective> objective = make_objective(f, exact, data, *model);
   TrainOptions options;
   options.epochs = f.epochs;
   options.batch_size = f.batch;
@@ -390,7 +361,9 @@ void run(const TrainFlags& given) {
                         "pseudo_log_likelihood", "log_z", "train_log_likelihood",
                         "test_log_likelihood", "swap_acceptance", "swap_acceptance_min",
                         "pseudo_log_likelihood_std_error", "train_log_likelihood_std_error",
-                        "test_log_likelihood_std_error"});
+                        "test_log_likelihood_std_error", "learned_log_z",
+                        "test_log_likelihood_learned_normalizer",
+                        "test_log_likelihood_before_standardization", "nce_accuracy"});
   RandomStream evaluation_stream = make_stream(f.seed, StreamId::evaluation);
   Trainer trainer(*model, *objective, options);
   int epochs_done = 0;
@@ -531,32 +504,48 @@ void run(const TrainFlags& given) {
                             {"pictures", pictures.files},
                             {"samples_source", pictures.samples_source}};
   for (const auto& [key, value] : last.values) summary[key] = value;
-  if (data.test.rows() > 0 && (last.values.contains("pseudo_log_likelihood") || bits <= kAlwaysExactBits)) {
+  if (data.test.rows() > 0 && dynamic_cast<const BitFlipModel*>(model.get()) != nullptr &&
+      (last.values.contains("pseudo_log_likelihood") || bits <= kAlwaysExactBits)) {
     summary["test_pseudo_log_likelihood"] = mean(pseudo_log_likelihood(*model, data.test));
   }
   if (f.json) {
     print_json(summary);
     return;
   }
-  const std::string description =
-      f.model == "rbm" ? fmt::format("{} x {} Bernoulli RBM", model->n_visible(), f.hidden)
-                       : fmt::format("{}-unit Ising model", model->n_visible());
-  fmt::print("trained a {} by {} for {} epochs on {} ({} examples) in {:.1f} s\n", description,
-             f.method, epochs_done, data.name, data.train.rows(), seconds);
-  fmt::print("model, metrics.csv, settings.json, {} in {}\n",
-             pictures.files.size() > 1 ? "samples.png and filters.png" : "and samples.png", f.out);
+  fmt::print("trained a {} by {} for {} epochs on {} ({} examples{}) in {:.1f} s\n",
+             describe_model(*model), f.method, epochs_done, data.name, data.train.rows(),
+             data.dequantized ? ", dequantized pixels (k + u) / 256" : "", seconds);
+  fmt::print("model, metrics.csv, settings.json{} in {}\n",
+             pictures.files.size() > 1    ? ", samples.png and filters.png"
+             : pictures.files.size() == 1 ? " and samples.png"
+                                          : "",
+             f.out);
   if (last.values.contains("test_log_likelihood")) {
     fmt::print("exact log Z = {:.4f}; average log-likelihood: train {:.4f}, test {:.4f} nats per "
                "example\n",
                last.values["log_z"], last.values["train_log_likelihood"],
                last.values["test_log_likelihood"]);
+    if (data.standardized) {
+      fmt::print("  test {:.4f} nats per example on the data before standardization\n",
+                 last.values["test_log_likelihood_before_standardization"]);
+    }
+    if (data.dequantized) {
+      fmt::print("  (a density on dequantized pixels in (0, 1)^{0}: minus {0} log 256 = {1:.1f} "
+                 "nats, it bounds the log-probability of the 8-bit images from below)\n",
+                 model->n_visible(), static_cast<double>(model->n_visible()) * std::log(256.0));
+    }
   } else {
-    const std::string method = bits <= f.max_exact_bits ? "exact"
-                               : f.model == "rbm"        ? "ais"
-                                                         : "bridge";
+    const std::string method = bits <= f.max_exact_bits                   ? "exact"
+                               : f.model == "rbm" || f.model == "gbrbm" ? "ais"
+                                                                        : "bridge";
     fmt::print("log Z of this model sums over 2^{} states; for its log-likelihood run `logz eval {} "
                "--data {} --logz-method {}`\n",
                bits, model_path, f.data.source, method);
+  }
+  if (last.values.contains("test_log_likelihood_learned_normalizer")) {
+    fmt::print("with NCE's learned normalizer log Z = {:.4f} (a parameter, not an estimate of the "
+               "true log Z): test {:.4f} nats per example\n",
+               last.values["learned_log_z"], last.values["test_log_likelihood_learned_normalizer"]);
   }
 }
 
@@ -567,9 +556,11 @@ Command add_train_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand("train", "Train a model on a data set; writes a run folder");
   f->data.add_to(*c);
   c->add_option("--model", f->model,
-                "Model type: rbm (Bernoulli-Bernoulli RBM) or ising (fully visible Boltzmann "
-                "machine)")
-      ->check(CLI::IsMember({"rbm", "ising"}))
+                "Model type: rbm (Bernoulli-Bernoulli RBM), gbrbm (Gaussian-Bernoulli RBM: "
+                "real-valued visible units), gaussian (multivariate Gaussian, log Z in closed "
+                "form), ica (Laplace sources mixed linearly; train with nce) or ising (fully "
+                "visible Boltzmann machine)")
+      ->check(CLI::IsMember({"rbm", "gbrbm", "gaussian", "ica", "ising"}))
       ->capture_default_str();
   f->hidden_option =
       c->add_option("--hidden", f->hidden, "Hidden units of an RBM (the default keeps log Z exact)")
@@ -579,8 +570,10 @@ Command add_train_command(CLI::App& app) {
                 "Inductive principle: cd (contrastive divergence CD-k), pcd (persistent CD / "
                 "stochastic maximum likelihood), pt (SML with parallel tempering), pl "
                 "(pseudolikelihood), rm (ratio matching), exact (exact log-likelihood gradient by "
-                "enumeration; small models)")
-      ->check(CLI::IsMember({"cd", "pcd", "pt", "pl", "rm", "exact"}))
+                "enumeration; small models), sm (score matching), dsm (denoising score matching, "
+                "--noise-sigma), nce (noise-contrastive estimation, --noise-ratio, --noise; it "
+                "also learns log Z as a parameter)")
+      ->check(CLI::IsMember({"cd", "pcd", "pt", "pl", "rm", "exact", "sm", "dsm", "nce"}))
       ->capture_default_str();
   c->add_option("--k", f->k, "Gibbs sweeps per update (cd, pcd; ladder sweeps for pt)")
       ->check(CLI::Range(1, 1000000))
@@ -595,6 +588,26 @@ Command add_train_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--scan", f->scan, "Gibbs order of an Ising model: sequential or random")
       ->check(CLI::IsMember({"sequential", "random"}))
+      ->capture_default_str();
+  c->add_option("--sigma", f->sigma,
+                "Standard deviations of a Gaussian-Bernoulli RBM's visible units: learned, or "
+                "fixed at the data's (per unit)")
+      ->check(CLI::IsMember({"learned", "fixed"}))
+      ->capture_default_str();
+  c->add_option("--noise-sigma", f->noise_sigma,
+                "dsm: standard deviation of the Gaussian corruption (the model learns the data "
+                "convolved with it)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  c->add_option("--noise-ratio", f->noise_ratio, "nce: noise samples per data point (nu)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  c->add_option("--noise", f->noise,
+                "nce: noise distribution fitted to the training data: gaussian (mean and "
+                "covariance), uniform (the data's bounding box), bernoulli (independent bits at "
+                "the data's marginals; binary data), auto (bernoulli for binary units, else "
+                "gaussian)")
+      ->check(CLI::IsMember({"auto", "gaussian", "uniform", "bernoulli"}))
       ->capture_default_str();
   c->add_option("--epochs", f->epochs, "Passes over the training data")
       ->check(CLI::Range(1, 1000000))

@@ -157,6 +157,42 @@ void binarize(MatrixF& data, const DataOptions& options, RandomStream& stream) {
   }
 }
 
+// x = k / 255 -> (k + u) / 256, u ~ Uniform(0, 1).
+void dequantize_pixels(MatrixF& data, RandomStream& stream) {
+  std::vector<float> noise(static_cast<std::size_t>(data.size()));
+  stream.uniform(noise);
+  float* x = data.data();
+  for (std::size_t i = 0; i < noise.size(); ++i) {
+    x[i] = (std::round(x[i] * 255.0f) + noise[i]) / 256.0f;
+  }
+}
+
+// Training mean and standard deviation per column, in double.
+void standardize_columns(Dataset& dataset) {
+  const Index n = dataset.train.rows();
+  if (n == 0) return;
+  const MatrixD train = dataset.train.cast<double>();
+  const VectorD mean = train.colwise().mean().transpose();
+  const VectorD deviation =
+      ((train.rowwise() - mean.transpose()).array().square().colwise().sum() / static_cast<double>(n))
+          .sqrt()
+          .matrix()
+          .transpose();
+  VectorD scale = deviation;
+  for (Index j = 0; j < scale.size(); ++j) {
+    if (!(scale(j) > 1e-12)) scale(j) = 1.0;  // a constant column stays as it is, centered
+  }
+  const auto apply = [&](MatrixF& x) {
+    x = ((x.cast<double>().rowwise() - mean.transpose()).array().rowwise() /
+         scale.transpose().array())
+            .cast<float>()
+            .matrix();
+  };
+  apply(dataset.train);
+  apply(dataset.test);
+  dataset.log_jacobian = -scale.array().log().sum();
+}
+
 }  // namespace
 
 std::string bundled_data_dir() {
@@ -221,6 +257,26 @@ Dataset load_dataset(const DataOptions& options) {
     binarize(dataset.train, how, stream);
     binarize(dataset.test, how, stream);
   }
+  const bool dequantize = options.dequantization == Dequantization::uniform ||
+                          (options.dequantization == Dequantization::if_pixels && dataset.pixels);
+  if (dequantize) {
+    if (!dataset.pixels) {
+      throw SettingError("--dequantize", fmt::format("uniform dequantization is for 8-bit pixel "
+                                                     "data; {} is not", dataset.name));
+    }
+    if (dataset.binarization != Binarization::none) {
+      throw SettingError("--dequantize", "dequantized pixels cannot also be binarized; pass "
+                                         "--binarize none");
+    }
+    RandomStream stream = make_stream(options.seed, StreamId::dequantization);
+    dequantize_pixels(dataset.train, stream);
+    dequantize_pixels(dataset.test, stream);
+    dataset.dequantized = true;
+  }
+  if (options.standardize) {
+    standardize_columns(dataset);
+    dataset.standardized = true;
+  }
   dataset.binary = is_binary(dataset.train) && is_binary(dataset.test);
   return dataset;
 }
@@ -250,6 +306,21 @@ std::string to_string(Binarization binarization) {
     case Binarization::none: return "none";
     case Binarization::threshold: return "threshold";
     default: return "stochastic";
+  }
+}
+
+Dequantization parse_dequantization(const std::string& text) {
+  if (text == "auto") return Dequantization::if_pixels;
+  if (text == "none") return Dequantization::none;
+  if (text == "uniform") return Dequantization::uniform;
+  throw SettingError("--dequantize", fmt::format("\"{}\" is not one of auto, none, uniform", text));
+}
+
+std::string to_string(Dequantization dequantization) {
+  switch (dequantization) {
+    case Dequantization::if_pixels: return "auto";
+    case Dequantization::none: return "none";
+    default: return "uniform";
   }
 }
 

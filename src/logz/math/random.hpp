@@ -106,6 +106,7 @@ enum class StreamId : std::uint64_t {
   annealing = 7,
   bridge = 8,
   pictures = 9,
+  dequantization = 10,
 };
 
 inline RandomStream make_stream(std::uint64_t seed, StreamId id) {

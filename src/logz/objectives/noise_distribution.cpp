@@ -50,7 +50,12 @@ class GaussianNoise final : public NoiseDistribution {
 
 class UniformNoise final : public NoiseDistribution {
  public:
-  UniformNoise(VectorD lower, VectorD width) : lower_(std::move(lower)), width_(std::move(width)) {
+  // The box's corners are rounded to float, the type of the samples, so that
+  // a sample rounded to float never falls outside the box it was drawn in
+  // (where its density would be zero and NCE's loss infinite).
+  UniformNoise(const VectorD& lower, const VectorD& width)
+      : lower_(lower.cast<float>().cast<double>()),
+        width_((lower + width).cast<float>().cast<double>() - lower_) {
     log_volume_ = width_.array().log().sum();
   }
   std::string_view name() const override { return "uniform"; }
@@ -60,9 +65,14 @@ class UniformNoise final : public NoiseDistribution {
     assert(out.cols() == dimension());
     MatrixD u(out.rows(), out.cols());
     stream.uniform(std::span<double>(u.data(), static_cast<std::size_t>(u.size())));
+    const Eigen::RowVectorXf lower = lower_.transpose().cast<float>();
+    const Eigen::RowVectorXf upper = (lower_ + width_).transpose().cast<float>();
     out =
         ((u.array().rowwise() * width_.transpose().array()).rowwise() + lower_.transpose().array())
             .cast<float>();
+    for (Index r = 0; r < out.rows(); ++r) {
+      out.row(r) = out.row(r).cwiseMax(lower).cwiseMin(upper);
+    }
   }
 
   void log_density(ConstMatrixRef x, std::span<double> out) const override {

@@ -42,8 +42,15 @@ MetricsTable::MetricsTable(std::vector<std::string> columns) : columns_(std::mov
 void MetricsTable::add_row(const std::map<std::string, double>& values) {
   std::vector<std::optional<double>> row(columns_.size());
   for (const auto& [name, value] : values) {
-    const auto it = std::find(columns_.begin(), columns_.end(), name);
-    assert(it != columns_.end());
+    auto it = std::find(columns_.begin(), columns_.end(), name);
+    if (it == columns_.end()) {
+      // A number the table did not name (a principle's own diagnostic): a new
+      // column at the end, empty in the rows before.
+      columns_.push_back(name);
+      for (auto& earlier : rows_) earlier.resize(columns_.size());
+      row.resize(columns_.size());
+      it = columns_.end() - 1;
+    }
     row[static_cast<std::size_t>(it - columns_.begin())] = value;
   }
   rows_.push_back(std::move(row));

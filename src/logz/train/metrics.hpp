@@ -22,7 +22,8 @@ class MetricsTable {
   static MetricsTable parse(std::string_view csv, const std::string& path);
   static MetricsTable read(const std::string& path);
 
-  // Values by column name; names not in the header are an error (assert).
+  // Values by column name; a name not in the header becomes a new last column
+  // (empty in earlier rows), so a principle's own diagnostics are kept.
   void add_row(const std::map<std::string, double>& values);
   std::string csv() const;
   void write(const std::string& path) const;

@@ -1,10 +1,12 @@
 #include "logz/viz/model_pictures.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <fmt/format.h>
 
 #include "logz/error.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ising.hpp"
 
 namespace logz {
@@ -14,10 +16,15 @@ Picture filters_picture(const EnergyModel& model, Index max_filters, int scale,
   GridOptions options;
   options.scale = scale;
   Picture picture;
-  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
-    picture.available = rbm->n_hidden();
-    const Index shown = max_filters > 0 ? std::min(max_filters, rbm->n_hidden()) : rbm->n_hidden();
-    const MatrixF filters = rbm->W().leftCols(shown).transpose();
+  // An RBM's filters: the columns of W (a Gaussian-Bernoulli RBM's act on v / sigma).
+  std::optional<ConstMatrixMap> weights;
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) weights.emplace(rbm->W());
+  if (const auto* gbrbm = dynamic_cast<const GaussianBernoulliRbm*>(&model)) weights.emplace(gbrbm->W());
+  if (weights) {
+    const Index hidden = weights->cols();
+    picture.available = hidden;
+    const Index shown = max_filters > 0 ? std::min(max_filters, hidden) : hidden;
+    const MatrixF filters = weights->leftCols(shown).transpose();
     options.gray = GrayScale::tile_range;
     // Filters are mostly mid-gray around their strokes: black lines part them.
     options.separator_level = 0;
@@ -56,9 +63,14 @@ std::string describe_model(const EnergyModel& model) {
   if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
     return fmt::format("{} x {} Bernoulli RBM", rbm->n_visible(), rbm->n_hidden());
   }
+  if (const auto* gbrbm = dynamic_cast<const GaussianBernoulliRbm*>(&model)) {
+    return fmt::format("{} x {} Gaussian-Bernoulli RBM", gbrbm->n_visible(), gbrbm->n_hidden());
+  }
   if (dynamic_cast<const IsingModel*>(&model) != nullptr) {
     return fmt::format("{}-unit Ising model", model.n_visible());
   }
+  if (model.kind() == "gaussian") return fmt::format("{}-dimensional Gaussian", model.n_visible());
+  if (model.kind() == "ica") return fmt::format("{}-dimensional ICA model", model.n_visible());
   return fmt::format("model of kind {} with {} visible units", model.kind(), model.n_visible());
 }
 

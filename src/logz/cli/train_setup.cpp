@@ -1,0 +1,139 @@
+#include "logz/cli/train_setup.hpp"
+
+#include <fmt/format.h>
+
+#include "logz/error.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/gaussian.hpp"
+#include "logz/models/gaussian_bernoulli_rbm.hpp"
+#include "logz/models/ica.hpp"
+#include "logz/models/ising.hpp"
+#include "logz/objectives/bit_flip_objectives.hpp"
+#include "logz/objectives/contrastive_divergence.hpp"
+#include "logz/objectives/denoising_score_matching.hpp"
+#include "logz/objectives/exact_likelihood.hpp"
+#include "logz/objectives/noise_contrastive_estimation.hpp"
+#include "logz/objectives/noise_distribution.hpp"
+#include "logz/objectives/parallel_tempering.hpp"
+#include "logz/objectives/persistent_contrastive_divergence.hpp"
+#include "logz/objectives/score_matching.hpp"
+#include "logz/viz/model_pictures.hpp"
+
+namespace logz::cli {
+namespace {
+
+// NCE's log normalizer starts at the model's log Z where that is cheap:
+// enumeration of up to 2^20 states takes a fraction of a second.
+constexpr int kStartExactBits = 20;
+
+bool given(const CLI::Option* option) { return option != nullptr && option->count() > 0; }
+
+// Where NCE's learned log normalizer starts: the starting model's log Z when
+// it is cheap to know, else the log Z of the path's base (exact for an RBM
+// whose weights are zero, and close to it for the small starting weights).
+double starting_log_normalizer(const EnergyModel& model) {
+  if (is_enumerable(model) && enumeration_bits(model) <= kStartExactBits) {
+    return exact_log_z(model).log_z;
+  }
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
+    return rbm->base_log_partition(rbm->b());
+  }
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model)) {
+    return gibbs->base_log_partition(VectorF::Zero(model.n_visible()));
+  }
+  return 0.0;
+}
+
+std::unique_ptr<EnergyModel> make_bare_model(const TrainFlags& f, const Dataset& data) {
+  const Index n = data.train.cols();
+  const bool hidden_given = given(f.hidden_option);
+  if (f.model != "gbrbm" && given(f.command != nullptr ? f.command->get_option("--sigma") : nullptr)) {
+    throw SettingError("--sigma", "applies to a Gaussian-Bernoulli RBM (--model gbrbm) only");
+  }
+  if (f.model == "ising" || f.model == "gaussian" || f.model == "ica") {
+    if (hidden_given) {
+      throw SettingError("--hidden", fmt::format("the {} model has no hidden units", f.model));
+    }
+  }
+  if (f.model == "ising") {
+    auto ising = std::make_unique<IsingModel>(n);
+    ising->set_scan(f.scan == "random" ? IsingModel::Scan::random : IsingModel::Scan::sequential);
+    ising->initialize(data.train);
+    return ising;
+  }
+  if (f.model == "gaussian") {
+    auto gaussian = std::make_unique<GaussianModel>(n);
+    gaussian->initialize(data.train);
+    return gaussian;
+  }
+  RandomStream init = make_stream(f.seed, StreamId::initialization);
+  if (f.model == "ica") {
+    auto ica = std::make_unique<IcaModel>(n);
+    ica->initialize(data.train, init);
+    return ica;
+  }
+  if (!(f.init_std >= 0.0)) throw SettingError("--init-std", "must be >= 0");
+  if (f.model == "gbrbm") {
+    auto gbrbm = std::make_unique<GaussianBernoulliRbm>(n, f.hidden);
+    gbrbm->set_learn_sigma(f.sigma == "learned");
+    gbrbm->initialize(init, f.init_std, data.train);
+    return gbrbm;
+  }
+  auto rbm = std::make_unique<BernoulliRbm>(n, f.hidden);
+  rbm->initialize(init, f.init_std, data.train);
+  return rbm;
+}
+
+}  // namespace
+
+bool continuous_model(const std::string& model) {
+  return model == "gbrbm" || model == "gaussian" || model == "ica";
+}
+
+std::unique_ptr<EnergyModel> make_model(const TrainFlags& f, const Dataset& data) {
+  std::unique_ptr<EnergyModel> model = make_bare_model(f, data);
+  if (f.method == "nce") model->add_log_normalizer(starting_log_normalizer(*model));
+  return model;
+}
+
+std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOptions& exact,
+                                          const Dataset& data, const EnergyModel& model) {
+  const auto refuse_unless = [&](bool fits, const std::string& what) {
+    if (!fits) {
+      throw SettingError("--method", fmt::format("{} needs {}; {} is not one (--model {})", f.method,
+                                                 what, describe_model(model), f.model));
+    }
+  };
+  const bool gibbs = dynamic_cast<const GibbsModel*>(&model) != nullptr;
+  if (f.method == "cd" || f.method == "pcd" || f.method == "pt" || f.method == "exact") {
+    refuse_unless(gibbs, "a model with a Gibbs sampler (rbm, gbrbm, ising)");
+  }
+  if (f.method == "cd") return std::make_unique<ContrastiveDivergence>(f.k);
+  if (f.method == "pcd") return std::make_unique<PersistentContrastiveDivergence>(f.chains, f.k);
+  if (f.method == "pt") {
+    // The ladder's base: the data's base rates for binary units; a model of
+    // real-valued units anneals from its own Gaussian and ignores it.
+    return std::make_unique<ParallelTempering>(
+        f.chains, f.temperatures, f.k,
+        model.binary_visible() ? visible_log_odds(data.train) : VectorF::Zero(model.n_visible()));
+  }
+  if (f.method == "pl" || f.method == "rm") {
+    refuse_unless(dynamic_cast<const BitFlipModel*>(&model) != nullptr,
+                  "a model of binary units (rbm, ising)");
+    if (f.method == "pl") return std::make_unique<Pseudolikelihood>();
+    return std::make_unique<RatioMatching>();
+  }
+  if (f.method == "sm" || f.method == "dsm") {
+    refuse_unless(dynamic_cast<const ScoreModel*>(&model) != nullptr,
+                  "a model of real-valued units with a smooth score (gbrbm, gaussian)");
+    if (f.method == "sm") return std::make_unique<ScoreMatching>();
+    return std::make_unique<DenoisingScoreMatching>(f.noise_sigma);
+  }
+  if (f.method == "nce") {
+    const std::string noise = f.noise != "auto" ? f.noise : model.binary_visible() ? "bernoulli" : "gaussian";
+    return std::make_unique<NoiseContrastiveEstimation>(make_noise(noise, data.train), f.noise_ratio);
+  }
+  return std::make_unique<ExactLikelihood>(exact);
+}
+
+}  // namespace logz::cli

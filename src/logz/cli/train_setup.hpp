@@ -1,0 +1,76 @@
+// What `logz train` builds from its flags: the model (with its starting
+// parameters) and the inductive principle that trains it.
+//
+//   --model   rbm (Bernoulli RBM), gbrbm (Gaussian-Bernoulli RBM), gaussian,
+//             ica, ising
+//   --method  cd, pcd, pt, exact (Gibbs models); pl, rm (binary units);
+//             sm, dsm (real-valued units with a score); nce (any model: it
+//             learns a log normalizer beside the model's parameters)
+//
+// A method that does not fit the model is refused by name (SettingError).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "logz/cli/common.hpp"
+#include "logz/data/dataset.hpp"
+#include "logz/estimators/exact.hpp"
+#include "logz/models/energy_model.hpp"
+#include "logz/objectives/objective.hpp"
+
+namespace logz::cli {
+
+struct TrainFlags {
+  DataFlags data;
+  std::string model = "rbm";
+  long hidden = 25;
+  CLI::Option* hidden_option = nullptr;
+  std::string method = "pcd";
+  int k = 1;
+  long chains = 0;
+  int temperatures = 10;
+  std::string scan = "sequential";
+  std::string sigma = "learned";     // gbrbm: learned or fixed visible standard deviations
+  double noise_sigma = 0.1;          // dsm: standard deviation of the corruption
+  double noise_ratio = 5.0;          // nce: noise samples per data point (nu)
+  std::string noise = "auto";        // nce: auto, gaussian, uniform, bernoulli
+  int epochs = 20;
+  long batch = 100;
+  std::string optimizer = "sgd";
+  double lr = 0.05;
+  double momentum = 0.5;
+  CLI::Option* momentum_option = nullptr;
+  double weight_decay = 0.0;
+  std::string lr_schedule = "constant";
+  double lr_final = 0.0;
+  double init_std = 0.01;
+  std::uint64_t seed = 0;
+  std::string monitor = "recon";
+  int eval_every = 1;
+  int max_exact_bits = ExactOptions{}.max_bits;
+  std::string out;
+  std::string checkpoint_every = "1epoch";
+  int pictures_every = 0;
+  std::string resume;
+  std::string progress = "auto";
+  bool json = false;
+  CLI::App* command = nullptr;  // to tell which flags were given
+};
+
+// Whether --model names a model of real-valued visible units.
+bool continuous_model(const std::string& model);
+
+// The model at its starting point, fitted to the training data where its
+// initialization uses data (biases, means, scales). With --method nce it
+// also carries a learned log normalizer, started at the log Z of the model's
+// starting point where that is known in closed form or by enumeration of at
+// most 2^20 states, else at 0.
+std::unique_ptr<EnergyModel> make_model(const TrainFlags& flags, const Dataset& data);
+
+std::unique_ptr<Objective> make_objective(const TrainFlags& flags, const ExactOptions& exact,
+                                          const Dataset& data, const EnergyModel& model);
+
+}  // namespace logz::cli
