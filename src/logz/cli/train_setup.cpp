@@ -52,7 +52,8 @@ std::unique_ptr<EnergyModel> make_bare_model(const TrainFlags& f, const Dataset&
   }
   if (f.model == "ising" || f.model == "gaussian" || f.model == "ica") {
     if (hidden_given) {
-      throw SettingError("--hidden", fmt::format("the {} model has no hidden units", f.model));
+      // "an Ising model", "a Gaussian", "an ICA model"
+      throw SettingError("--hidden", describe_kind(f.model) + " has no hidden units");
     }
   }
   if (f.model == "ising") {
