@@ -38,11 +38,17 @@ void RandomStream::uniform(std::span<double> out) {
 }
 
 namespace {
+// Pair p of normals comes from block p alone, so large draws (the noise of
+// denoising score matching and NCE: millions per epoch) are split over the
+// cores with the same numbers for any thread count.
 template <typename T>
 void box_muller(RandomStream& stream, std::span<T> out, double mean, double stddev) {
-  const RandomBlocks blocks = stream.reserve((out.size() + 1) / 2);
-  for (std::size_t i = 0; i < out.size(); i += 2) {
-    const auto words = blocks(i / 2);
+  const auto pairs = static_cast<std::int64_t>((out.size() + 1) / 2);
+  const RandomBlocks blocks = stream.reserve(static_cast<std::uint64_t>(pairs));
+#pragma omp parallel for schedule(static) if (pairs > 8192)
+  for (std::int64_t p = 0; p < pairs; ++p) {
+    const std::size_t i = 2 * static_cast<std::size_t>(p);
+    const auto words = blocks(static_cast<std::uint64_t>(p));
     // 1 - u lies in (0, 1], so the logarithm is finite.
     const double radius = std::sqrt(-2.0 * std::log(1.0 - uniform_double(words[0], words[1])));
     const double angle = 2.0 * std::numbers::pi * uniform_double(words[2], words[3]);

@@ -11,40 +11,56 @@
 #include <vector>
 
 #include "logz/error.hpp"
+#include "logz/math/blas.hpp"
 
 namespace logz {
 namespace {
 
 class GaussianNoise final : public NoiseDistribution {
  public:
-  GaussianNoise(VectorD mean, const MatrixD& covariance)
-      : mean_(std::move(mean)), cholesky_(covariance.llt().matrixL()) {
+  // The factor and its inverse are kept in float for the products, which go
+  // through gemm() (OpenBLAS, all cores): a batch of NCE on 784 pixels draws
+  // and scores thousands of 784-dimensional samples, O(D^2) each. The squared
+  // norms are summed in double; the density is exact to about 1e-6 relative.
+  GaussianNoise(VectorD mean, const MatrixD& covariance) : mean_(std::move(mean)) {
+    const MatrixD cholesky = covariance.llt().matrixL();
+    factor_ = cholesky.cast<float>();
+    const MatrixD inverse =
+        cholesky.triangularView<Eigen::Lower>().solve(MatrixD::Identity(mean_.size(), mean_.size()));
+    whitening_ = inverse.cast<float>();
+    mean_float_ = mean_.cast<float>();
     log_normalizer_ = 0.5 * static_cast<double>(mean_.size()) * std::log(2.0 * std::numbers::pi) +
-                      cholesky_.diagonal().array().log().sum();
+                      cholesky.diagonal().array().log().sum();
   }
   std::string_view name() const override { return "gaussian"; }
   Index dimension() const override { return mean_.size(); }
 
+  // x = mu + L z, z ~ N(0, I): rows x = z L^T + mu.
   void sample(MatrixRef out, RandomStream& stream) const override {
     assert(out.cols() == dimension());
-    MatrixD z(out.rows(), out.cols());
-    stream.normal(std::span<double>(z.data(), static_cast<std::size_t>(z.size())), 0.0, 1.0);
-    out = ((z * cholesky_.transpose()).rowwise() + mean_.transpose()).cast<float>();
+    MatrixF z(out.rows(), out.cols());
+    stream.normal(std::span<float>(z.data(), static_cast<std::size_t>(z.size())), 0.0, 1.0);
+    gemm(1.0f, z, Transpose::no, factor_, Transpose::yes, 0.0f, out);
+    out.rowwise() += mean_float_.transpose();
   }
 
+  // log N(x; mu, Sigma) = -log_normalizer - |L^-1 (x - mu)|^2 / 2.
   void log_density(ConstMatrixRef x, std::span<double> out) const override {
     assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
-    // Whitened rows: solve L z = (x - mu) for all rows at once (as columns).
-    const MatrixD centred = (x.cast<double>().rowwise() - mean_.transpose()).transpose();
-    const MatrixD whitened = cholesky_.triangularView<Eigen::Lower>().solve(centred);
+    const MatrixF centred = x.rowwise() - mean_float_.transpose();
+    MatrixF whitened(x.rows(), x.cols());
+    gemm(1.0f, centred, Transpose::no, whitening_, Transpose::yes, 0.0f, whitened);
     for (Index i = 0; i < x.rows(); ++i) {
-      out[static_cast<std::size_t>(i)] = -log_normalizer_ - 0.5 * whitened.col(i).squaredNorm();
+      out[static_cast<std::size_t>(i)] =
+          -log_normalizer_ - 0.5 * whitened.row(i).cast<double>().squaredNorm();
     }
   }
 
  private:
   VectorD mean_;
-  MatrixD cholesky_;  // lower triangular L, L L^T = Sigma + r I
+  VectorF mean_float_;
+  MatrixF factor_;     // lower triangular L, L L^T = Sigma + r I
+  MatrixF whitening_;  // L^-1
   double log_normalizer_ = 0.0;
 };
 
