@@ -27,10 +27,13 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Learning rates (Adam): 0.001 for all but NCE, whose 0.001 with nu = 5 gave
+# a test log-likelihood of -11,664 nats (its learned log normalizer cannot
+# follow the model's log Z, see the README).
 PRINCIPLES = [  # label, flags, learning rate (Adam)
     ("score matching", ["--method", "sm"], 0.001),
     ("denoising score matching (sigma 0.1)", ["--method", "dsm", "--noise-sigma", "0.1"], 0.001),
-    ("NCE (Gaussian noise, nu 5)", ["--method", "nce", "--noise-ratio", "5"], 0.001),
+    ("NCE (Gaussian noise, nu 20)", ["--method", "nce", "--noise-ratio", "20"], 0.0001),
     ("PCD-1", ["--method", "pcd"], 0.001),
 ]
 
@@ -50,7 +53,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--chains", type=int, default=100, help="AIS chains")
-    ap.add_argument("--betas", type=int, default=20000, help="AIS steps")
+    ap.add_argument("--betas", type=int, default=50000, help="AIS steps")
     ap.add_argument("--out", default=os.path.join(ROOT, "runs", "continuous-study"))
     ap.add_argument("--lr", type=float, default=None, help="one learning rate for all (tuning)")
     a = ap.parse_args()

@@ -15,6 +15,8 @@
 #include "logz/objectives/exact_likelihood.hpp"
 #include "logz/objectives/parallel_tempering.hpp"
 #include "logz/objectives/persistent_contrastive_divergence.hpp"
+#include "logz/objectives/noise_contrastive_estimation.hpp"
+#include "logz/objectives/noise_distribution.hpp"
 #include "logz/sampling/exact_sampling.hpp"
 #include "testing/brute_force.hpp"
 #include "testing/temp_dir.hpp"
@@ -55,6 +57,7 @@ class Resume : public ::testing::TestWithParam<Setup> {
     auto rbm = std::make_unique<BernoulliRbm>(data_.cols(), 5);
     RandomStream init = make_stream(7, StreamId::initialization);
     rbm->initialize(init, 0.1, data_);
+    if (GetParam().method == "nce") rbm->add_log_normalizer(5.0);
     return rbm;
   }
 
@@ -65,6 +68,8 @@ class Resume : public ::testing::TestWithParam<Setup> {
     if (m == "pt") return std::make_unique<ParallelTempering>(7, 4, 1, visible_log_odds(data_));
     if (m == "pl") return std::make_unique<Pseudolikelihood>();
     if (m == "rm") return std::make_unique<RatioMatching>();
+    // Noise drawn from the trainer's stream each batch: a resumed run must draw the same.
+    if (m == "nce") return std::make_unique<NoiseContrastiveEstimation>(make_noise("bernoulli", data_), 2.0);
     return std::make_unique<ExactLikelihood>();
   }
 
@@ -151,7 +156,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Setup{"cd"}, Setup{"pcd"}, Setup{"pcd", false, OptimizerKind::adam},
                       Setup{"pt"}, Setup{"pl"}, Setup{"rm", false, OptimizerKind::adam},
                       Setup{"exact"}, Setup{"pcd", true}, Setup{"pt", true},
-                      Setup{"pl", true, OptimizerKind::adam}),
+                      Setup{"pl", true, OptimizerKind::adam},
+                      Setup{"nce", false, OptimizerKind::adam}),
     setup_name);
 
 TEST(Checkpoint, IsAModelFileAndRefusesAnotherModel) {

@@ -32,7 +32,7 @@ RunPictures write_run_pictures(const std::string& folder, const EnergyModel& mod
     const bool means = chains->visible_probability.rows() == chains->chains();
     samples = (means ? chains->visible_probability : chains->visible).topRows(n);
     written.samples_source = fmt::format("{} of the {} persistent chains{}", n, chains->chains(),
-                                         means ? " (p(v = 1 | h) of their last draw)" : "");
+                                         means ? " (the mean of their last visible draw given h)" : "");
   } else if (gaussian != nullptr) {
     RandomStream stream = make_stream(seed, StreamId::pictures);
     samples = gaussian->sample(kSamples, stream);
@@ -48,7 +48,7 @@ RunPictures write_run_pictures(const std::string& folder, const EnergyModel& mod
     samples = drawn.means.rows() > 0 ? drawn.means : drawn.states;
     written.samples_source =
         fmt::format("{} chains after {} Gibbs sweeps from training rows{}", n, kSweepsFromData,
-                    drawn.means.rows() > 0 ? " (p(v = 1 | h) of the last draw)" : "");
+                    drawn.means.rows() > 0 ? " (the mean of the last visible draw given h)" : "");
   }
   const std::string samples_path = (std::filesystem::path(folder) / "samples.png").string();
   write_png(samples_path, samples_picture(samples).image);

@@ -158,8 +158,11 @@ void run(const SampleFlags& flags) {
                  ? fmt::format("each chain's {} samples in consecutive tiles (row by row)",
                                samples.per_chain)
                  : std::string("one chain per tile"),
-             means ? "gray levels are p(v = 1 | h) of each sample's last visible draw (white 1)"
-                   : "white units are on");
+             !means                   ? "white units are on"
+             : model->binary_visible() ? "gray levels are p(v = 1 | h) of each sample's last "
+                                         "visible draw (white 1)"
+                                       : "gray levels are the mean E[v | h] of each sample's last "
+                                         "visible draw (white 1, clamped to [0, 1])");
 }
 
 }  // namespace
