@@ -154,6 +154,29 @@ TEST_F(GbrbmParameterGradients, ScoreDivergenceGradientMatchesFiniteDifferences)
   }));
 }
 
+// The fused pass equals the composition of the primitives (each checked by
+// finite differences above): score matching, and denoising score matching's
+// target without the divergence, with sigma learned and fixed.
+TEST_F(GbrbmParameterGradients, FusedScoreMatchingPassEqualsItsParts) {
+  for (const bool learn : {true, false}) {
+    GaussianBernoulliRbm model = rbm;
+    model.set_learn_sigma(learn);
+    for (const bool divergence : {true, false}) {
+      const MatrixF* target = divergence ? nullptr : &r;
+      ParameterVector fused = model.parameters().zeros_like(), parts = fused.zeros_like();
+      const double fused_loss = model.add_score_matching_gradient(x, target, divergence, 0.7, fused);
+      const double parts_loss =
+          model.ScoreModel::add_score_matching_gradient(x, target, divergence, 0.7, parts);
+      EXPECT_NEAR(fused_loss, parts_loss, 1e-4 * std::fabs(parts_loss));
+      for (Index i = 0; i < fused.size(); ++i) {
+        EXPECT_NEAR(fused.values()[i], parts.values()[i], 1e-4 * (1.0 + std::fabs(parts.values()[i])))
+            << fused.specs().size() << " learn " << learn << " divergence " << divergence
+            << " index " << i;
+      }
+    }
+  }
+}
+
 TEST_F(GbrbmParameterGradients, FixedSigmaLeavesLogSigmaUntouched) {
   GaussianBernoulliRbm fixed = rbm;
   fixed.set_learn_sigma(false);

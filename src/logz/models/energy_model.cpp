@@ -1,6 +1,7 @@
 #include "logz/models/energy_model.hpp"
 
 #include <cassert>
+#include <vector>
 
 #include "logz/error.hpp"
 #include "logz/math/kernels.hpp"
@@ -37,6 +38,23 @@ void GibbsModel::draw_base(const VectorF* base_visible_bias, MatrixRef out,
                             .replicate(out.rows(), 1);
   affine_sigmoid(probability, 1.0f, zero);
   sample_bernoulli(probability, out, stream);
+}
+
+double ScoreModel::add_score_matching_gradient(ConstMatrixRef x, const MatrixF* target,
+                                               bool divergence, double scale,
+                                               ParameterVector& gradient) const {
+  MatrixF residual(x.rows(), x.cols());
+  score(x, residual);
+  if (target != nullptr) residual -= *target;
+  double total = 0.5 * residual.cast<double>().squaredNorm();
+  add_score_vjp(x, residual, scale, gradient);
+  if (divergence) {
+    std::vector<double> values(static_cast<std::size_t>(x.rows()));
+    score_divergence(x, values);
+    for (double v : values) total += v;
+    add_score_divergence_gradient(x, scale, gradient);
+  }
+  return total;
 }
 
 }  // namespace logz

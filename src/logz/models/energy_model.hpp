@@ -170,6 +170,16 @@ class ScoreModel {
   // gradient += scale * sum_i d div psi(x_i)/dtheta.
   virtual void add_score_divergence_gradient(ConstMatrixRef x, double scale,
                                              ParameterVector& gradient) const = 0;
+
+  // Score matching's loss and gradient in one pass: for each row x_i
+  //   loss_i = |psi(x_i) - target_i|^2 / 2 + (divergence ? div psi(x_i) : 0)
+  // (no target: 0); gradient += scale * sum_i d loss_i/dtheta; returns
+  // sum_i loss_i. Score matching is target null with the divergence;
+  // denoising score matching a target without it. The default composes the
+  // functions above; a model overrides it to share their products.
+  virtual double add_score_matching_gradient(ConstMatrixRef x, const MatrixF* target,
+                                             bool divergence, double scale,
+                                             ParameterVector& gradient) const;
 };
 
 }  // namespace logz

@@ -115,6 +115,11 @@ class GaussianBernoulliRbm final : public GibbsModel, public ScoreModel {
                      ParameterVector& gradient) const override;
   void add_score_divergence_gradient(ConstMatrixRef visible, double scale,
                                      ParameterVector& gradient) const override;
+  // The same sums as the functions above, with their shared products made
+  // once: 6 matrix products per batch instead of 12 (score matching) or 8
+  // (denoising score matching).
+  double add_score_matching_gradient(ConstMatrixRef visible, const MatrixF* target, bool divergence,
+                                     double scale, ParameterVector& gradient) const override;
 
  private:
   // gradient += sum_n row_weight_n dF(v_n)/dtheta, given p(h = 1 | v) of the rows.

@@ -12,6 +12,7 @@
 #include <cassert>
 
 #include "logz/math/blas.hpp"
+#include "logz/math/kernels.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 
 namespace logz {
@@ -104,6 +105,64 @@ void GaussianBernoulliRbm::add_score_divergence_gradient(ConstMatrixRef visible,
       sc * ((2.0f * inverse_variance.array() *
              (static_cast<float>(n) - weighted_square.array())).matrix() -
             (u.array() * back_e.array()).colwise().sum().matrix().transpose());
+}
+
+double GaussianBernoulliRbm::add_score_matching_gradient(ConstMatrixRef visible, const MatrixF* target,
+                                                        bool divergence, double scale,
+                                                        ParameterVector& gradient) const {
+  assert(gradient.same_layout(parameters_));
+  const float sc = static_cast<float>(scale);
+  const Index n = visible.rows();
+  const VectorF inverse_sigma = (-log_sigma().array()).exp().matrix();
+  const VectorF inverse_variance = inverse_sigma.array().square().matrix();
+  const MatrixF u = scaled_visible(visible);
+  MatrixF p(n, n_hidden_), back(n, n_visible_), t(n, n_hidden_);
+  gemm(1.0f, u, Transpose::no, W(), Transpose::no, 0.0f, p);
+  affine_sigmoid(p, 1.0f, c());
+  gemm(1.0f, p, Transpose::no, W(), Transpose::yes, 0.0f, back);
+  // z = (v - b) / sigma; psi = (W p - z) / sigma; r = psi - target; q = r / sigma.
+  MatrixF z = visible.rowwise() - b().transpose();
+  z.array().rowwise() *= inverse_sigma.transpose().array();
+  MatrixF q = back - z;
+  q.array().rowwise() *= inverse_sigma.transpose().array();
+  if (target != nullptr) q -= *target;
+  double total = 0.5 * q.cast<double>().squaredNorm();
+  q.array().rowwise() *= inverse_sigma.transpose().array();
+  const MatrixF s = sigmoid_slope(p);
+  gemm(1.0f, q, Transpose::no, W(), Transpose::no, 0.0f, t);
+  t.array() *= s.array();  // t = (q W) .* s
+  MatrixMap grad_w = gradient.matrix("W");
+  VectorF s_total;
+  if (divergence) {
+    // div psi = -sum 1 / sigma^2 + s . w2; its gradient adds e = s (1 - 2p) .* w2
+    // where the score's has t, so both go through the same products.
+    const VectorF w2 = W().array().square().matrix().transpose() * inverse_variance;
+    const VectorD curvature = s.cast<double>() * w2.cast<double>();
+    total += curvature.sum() - static_cast<double>(n) * inverse_variance.cast<double>().sum();
+    t.array() += (s.array() * (1.0f - 2.0f * p.array())).rowwise() * w2.transpose().array();
+    s_total = s.colwise().sum().transpose();
+    grad_w += (2.0f * sc) * W().cwiseProduct(inverse_variance * s_total.transpose());
+  }
+  gradient.vector("b") += sc * q.colwise().sum().transpose().cwiseProduct(inverse_sigma);
+  gradient.vector("c") += sc * t.colwise().sum().transpose();
+  gemm(sc, q, Transpose::yes, p, Transpose::no, 1.0f, grad_w);
+  gemm(sc, u, Transpose::yes, t, Transpose::no, 1.0f, grad_w);
+  if (!learn_sigma_) return total;
+  MatrixF back_t(n, n_visible_);
+  gemm(1.0f, t, Transpose::no, W(), Transpose::yes, 0.0f, back_t);
+  VectorF log_sigma_gradient =
+      (q.array() * (2.0f * z.array() - back.array()) - u.array() * back_t.array())
+          .colwise()
+          .sum()
+          .matrix()
+          .transpose();
+  if (divergence) {
+    const VectorF weighted_square = W().array().square().matrix() * s_total;
+    log_sigma_gradient +=
+        (2.0f * inverse_variance.array() * (static_cast<float>(n) - weighted_square.array())).matrix();
+  }
+  gradient.vector("log_sigma") += sc * log_sigma_gradient;
+  return total;
 }
 
 }  // namespace logz

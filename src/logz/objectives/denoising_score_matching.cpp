@@ -33,15 +33,12 @@ StepReport DenoisingScoreMatching::gradient_for_noise(const EnergyModel& model,
   assert(noise.rows() == batch.rows() && noise.cols() == batch.cols());
   const float sigma = static_cast<float>(noise_sigma_);
   const MatrixF corrupted = batch + sigma * noise;
-  // residual = psi(x~) - target, target = -eps / sigma
-  MatrixF residual(batch.rows(), batch.cols());
-  scores.score(corrupted, residual);
-  residual += noise / sigma;
+  const MatrixF target = -noise / sigma;  // (x - x~) / sigma^2
   const double scale = 1.0 / static_cast<double>(batch.rows());
   gradient.set_zero();
-  scores.add_score_vjp(corrupted, residual, scale, gradient);
   StepReport report;
-  report.objective = 0.5 * residual.cast<double>().squaredNorm() * scale;
+  report.objective =
+      scale * scores.add_score_matching_gradient(corrupted, &target, /*divergence=*/false, scale, gradient);
   return report;
 }
 

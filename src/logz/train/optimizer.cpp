@@ -78,16 +78,23 @@ std::size_t SgdMomentum::step(ParameterVector& parameters, const ParameterVector
     const double b1 = options_.momentum, b2 = 0.999;
     const float correction1 = static_cast<float>(1.0 - std::pow(b1, static_cast<double>(steps_)));
     const float correction2 = static_cast<float>(1.0 - std::pow(b2, static_cast<double>(steps_)));
+    const float beta1 = static_cast<float>(b1), rest1 = static_cast<float>(1.0 - b1);
+    const float beta2 = static_cast<float>(b2), rest2 = static_cast<float>(1.0 - b2);
     for (const TensorSpec& spec : parameters.specs()) {
       const float decay = spec.decay ? static_cast<float>(options_.weight_decay) : 0.0f;
       float* theta = parameters.values().data() + spec.offset;
       const float* g = gradient.values().data() + spec.offset;
       float* m = velocity_.values().data() + spec.offset;
       float* v = second_moment_.values().data() + spec.offset;
-      for (Index i = 0; i < spec.size(); ++i) {
+      const Index n = spec.size();
+      // Element by element, so any split over threads gives the same result.
+      // The file is compiled with -fno-math-errno (CMakeLists.txt), so the
+      // square roots vectorize (correctly rounded, as the scalar ones).
+#pragma omp parallel for reduction(+ : suspicious) schedule(static) if (n >= (Index{1} << 16))
+      for (Index i = 0; i < n; ++i) {
         const float gi = g[i] + decay * theta[i];
-        m[i] = static_cast<float>(b1) * m[i] + static_cast<float>(1.0 - b1) * gi;
-        v[i] = static_cast<float>(b2) * v[i] + static_cast<float>(1.0 - b2) * gi * gi;
+        m[i] = beta1 * m[i] + rest1 * gi;
+        v[i] = beta2 * v[i] + rest2 * gi * gi;
         theta[i] -= lr * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + 1e-8f);
         suspicious += !(std::fabs(theta[i]) <= kSuspicious);
       }
