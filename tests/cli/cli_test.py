@@ -8,40 +8,13 @@ Usage: cli_test.py PATH_TO_LOGZ PROJECT_ROOT
 import json
 import math
 import os
-import struct
-import subprocess
 import sys
 import tempfile
 import unittest
 
 import numpy as np
 
-LOGZ = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "logz"
-ROOT = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
-
-
-def run(*args, check=True):
-    proc = subprocess.run([LOGZ, *map(str, args)], capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"logz {' '.join(map(str, args))} failed ({proc.returncode}):\n"
-                             f"{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def read_safetensors(path):
-    """A reader written from the format's description, independent of logz."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    data = raw[8 + n:]
-    tensors = {}
-    for name, t in header.items():
-        assert t["dtype"] == "F32", t
-        a, b = t["data_offsets"]
-        tensors[name] = np.frombuffer(data[a:b], dtype="<f4").reshape(t["shape"])
-    return tensors, meta
+from cli_helpers import ROOT, read_safetensors, run
 
 
 def numpy_log_z(W, b, c):

@@ -20,18 +20,10 @@ import sys
 import tempfile
 import unittest
 
-LOGZ = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "logz"
+from cli_helpers import run
 SCREENSHOT = os.path.abspath("report-screenshot.png")
 # Text that would run a script or load a file if the report did not escape it.
 HOSTILE = "<img src=x onerror=\"document.documentElement.setAttribute('data-injected','1')\"></script>"
-
-
-def run(*args, check=True):
-    proc = subprocess.run([LOGZ, *map(str, args)], capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"logz {' '.join(map(str, args))} failed ({proc.returncode}):\n"
-                             f"{proc.stdout}\n{proc.stderr}")
-    return proc
 
 
 def chromium():
