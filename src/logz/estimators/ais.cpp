@@ -106,13 +106,10 @@ LogZEstimate ais_log_z(const GibbsModel& model, const VectorF* base_visible_bias
   MatrixF visible(options.chains, model.n_visible());
   model.draw_base(base_visible_bias, visible, stream);
   std::vector<double> log_w(static_cast<std::size_t>(options.chains), 0.0);
-  std::vector<std::vector<double>> log_f;
   for (std::size_t k = 1; k <= steps; ++k) {
-    const PathPoint points[2] = {PathPoint(static_cast<float>(betas[k - 1]), base_visible_bias),
-                                 PathPoint(static_cast<float>(betas[k]), base_visible_bias)};
-    model.log_unnormalized(visible, points, log_f);
-    for (std::size_t r = 0; r < log_w.size(); ++r) log_w[r] += log_f[1][r] - log_f[0][r];
-    if (k < steps) model.sweep_visible(visible, stream, points[1]);
+    model.annealing_step(visible, PathPoint(static_cast<float>(betas[k - 1]), base_visible_bias),
+                         PathPoint(static_cast<float>(betas[k]), base_visible_bias),
+                         /*sweep=*/k < steps, log_w, stream);
     if (options.progress && (k % 64 == 0 || k == steps)) options.progress(k, steps);
   }
   const VectorF no_base = VectorF::Zero(model.n_visible());

@@ -26,6 +26,16 @@ double EnergyModel::log_normalizer() const {
   return has_log_normalizer() ? static_cast<double>(parameters_.tensor("log_z")[0]) : 0.0;
 }
 
+void GibbsModel::annealing_step(MatrixRef visible, PathPoint previous, PathPoint current, bool sweep,
+                                std::span<double> log_weight, RandomStream& stream) const {
+  assert(static_cast<Index>(log_weight.size()) == visible.rows());
+  const PathPoint points[2] = {previous, current};
+  std::vector<std::vector<double>> log_f;
+  log_unnormalized(visible, points, log_f);
+  for (std::size_t r = 0; r < log_weight.size(); ++r) log_weight[r] += log_f[1][r] - log_f[0][r];
+  if (sweep) sweep_visible(visible, stream, current);
+}
+
 double EnergyModel::closed_form_log_z() const {
   throw Error("log Z of " + std::string(kind()) + " has no closed form");
 }

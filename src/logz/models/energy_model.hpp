@@ -120,6 +120,13 @@ class GibbsModel : public EnergyModel {
   // base. Models with real-valued units override it.
   virtual void draw_base(const VectorF* base_visible_bias, MatrixRef out, RandomStream& stream) const;
 
+  // One step of annealed importance sampling: log_weight[i] += log p~_current(v_i)
+  // - log p~_previous(v_i), then, when `sweep`, one sweep_visible at `current`.
+  // The default calls log_unnormalized and sweep_visible; a model overrides
+  // it to make their shared product once.
+  virtual void annealing_step(MatrixRef visible, PathPoint previous, PathPoint current, bool sweep,
+                              std::span<double> log_weight, RandomStream& stream) const;
+
   // Puts the chains at `visible` and draws what the model keeps beside it.
   virtual void start_chains(ConstMatrixRef visible, ChainState& state,
                             RandomStream& stream) const = 0;

@@ -230,4 +230,22 @@ void GaussianBernoulliRbm::add_chain_gradient(const ChainState& state, double sc
                         VectorF::Constant(state.chains(), static_cast<float>(scale)), gradient);
 }
 
+void GaussianBernoulliRbm::annealing_step(MatrixRef visible, PathPoint previous, PathPoint current,
+                                          bool sweep, std::span<double> log_weight,
+                                          RandomStream& stream) const {
+  assert(static_cast<Index>(log_weight.size()) == visible.rows());
+  // Scratch reused across steps: large fresh buffers cost page faults each time.
+  thread_local MatrixF activation, hidden, mean;
+  thread_local std::vector<double> difference;
+  activation.resize(visible.rows(), n_hidden_);
+  hidden.resize(visible.rows(), n_hidden_);
+  difference.resize(static_cast<std::size_t>(visible.rows()));
+  gemm(1.0f, scaled_visible(visible), Transpose::no, W(), Transpose::no, 0.0f, activation);
+  annealed_hidden_step(activation, c(), current.beta, previous.beta, difference, hidden, stream);
+  for (std::size_t r = 0; r < log_weight.size(); ++r) log_weight[r] += difference[r];
+  if (!sweep) return;
+  mean.resize(visible.rows(), n_visible_);
+  sample_visible(hidden, mean, visible, stream, current);
+}
+
 }  // namespace logz

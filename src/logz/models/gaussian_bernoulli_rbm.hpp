@@ -91,6 +91,11 @@ class GaussianBernoulliRbm final : public GibbsModel, public ScoreModel {
                         std::vector<std::vector<double>>& out) const override;
   // h ~ p_beta(h | v), then v ~ p_beta(v | h).
   void sweep_visible(MatrixRef visible, RandomStream& stream, PathPoint at) const override;
+  // The quadratic term is the same at both path points: the weight is
+  // sum_j softplus(beta a_j) - softplus(beta' a_j), computed with the hidden
+  // draw in one fused pass over the one product a = (v / sigma) W.
+  void annealing_step(MatrixRef visible, PathPoint previous, PathPoint current, bool sweep,
+                      std::span<double> log_weight, RandomStream& stream) const override;
   // H log 2 + sum_i log(sqrt(2 pi) sigma_i); the argument is ignored (see above).
   double base_log_partition(const VectorF& base_visible_bias) const override;
   // out ~ N(b, sigma^2) row by row; the bias is ignored (see above).
