@@ -8,6 +8,7 @@
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
+#include "logz/cli/estimator_flags.hpp"
 #include "logz/cli/progress.hpp"
 #include "logz/cli/run_pictures.hpp"
 #include "logz/cli/stop_signals.hpp"
@@ -277,9 +278,7 @@ Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, 
     }
   }
   if (model.has_log_normalizer()) {
-    LogZEstimate learned;
-    learned.method = "learned";
-    learned.log_z = learned.lower = learned.upper = model.log_normalizer();
+    const LogZEstimate learned = learned_log_z(model);
     add("learned_log_z", "learned log Z", learned.log_z);
     if (data.test.rows() > 0) {
       const LogLikelihood test = average_log_likelihood(model, data.test, learned);
