@@ -1,10 +1,10 @@
 // logz._core.LogZEstimate and the estimators of log Z for a Bernoulli RBM:
 // exact enumeration and annealed importance sampling, run with the GIL
 // released. The Python package chooses their settings (logz/estimate.py).
+#include <fmt/format.h>
 #include <pybind11/stl.h>
 
 #include <cmath>
-#include <fmt/format.h>
 
 #include "arrays.hpp"
 #include "bindings.hpp"
@@ -30,8 +30,8 @@ std::string describe(const LogZEstimate& e) {
       "LogZEstimate(method='{}', log_z={:.6f}, std_error={:.6f}, lower={:.6f}, upper={:.6f}, "
       "effective_sample_size={}, chains={}, seconds={:.3f})",
       e.method, e.log_z, e.std_error, e.lower, e.upper,
-      e.effective_sample_size ? fmt::format("{:.1f}", *e.effective_sample_size) : "None",
-      e.samples, e.seconds);
+      e.effective_sample_size ? fmt::format("{:.1f}", *e.effective_sample_size) : "None", e.samples,
+      e.seconds);
 }
 
 }  // namespace
@@ -69,25 +69,37 @@ void bind_estimators(py::module_& m) {
         return exact_log_z(rbm, options);
       },
       py::arg("rbm"), py::arg("max_exact_bits"));
-  m.def("enumeration_bits",
-        [](const BernoulliRbm& rbm) { return plan_enumeration(rbm).bits; }, py::arg("rbm"));
+  m.def(
+      "enumeration_bits", [](const BernoulliRbm& rbm) { return plan_enumeration(rbm).bits; },
+      py::arg("rbm"));
   m.def(
       "ais_log_z",
       [](const BernoulliRbm& rbm, py::handle base, Index chains, std::vector<double> betas,
-         std::uint64_t seed) {
+         std::uint64_t seed, Index replicates, double resample, bool adapt, double adapt_target,
+         std::size_t max_betas) {
         AisOptions options;
         options.chains = chains;
         options.betas = std::move(betas);
         options.seed = seed;
+        options.replicates = replicates;
+        options.resample_below = resample;
+        SpendingOptions spending;
+        spending.adapt = adapt;
+        spending.target_log_sd = adapt_target;
+        spending.max_steps = max_betas;
         const VectorF a = as_vector(base, "base", rbm.n_visible());
         py::gil_scoped_release release;
-        return ais_log_z(rbm, a, options);
+        return annealed_log_z(rbm, a, options, spending);
       },
-      py::arg("rbm"), py::arg("base"), py::arg("chains"), py::arg("betas"), py::arg("seed"));
-  m.def("sm2008_schedule", [] { return to_numpy(sm2008_schedule()); },
-        "Salakhutdinov & Murray's (2008) 14,500-step schedule of betas.");
-  m.def("linear_schedule", [](std::size_t steps) { return to_numpy(linear_schedule(steps)); },
-        py::arg("steps"));
+      py::arg("rbm"), py::arg("base"), py::arg("chains"), py::arg("betas"), py::arg("seed"),
+      py::arg("replicates") = AisOptions::kAutoReplicates, py::arg("resample") = 0.5,
+      py::arg("adapt") = true, py::arg("adapt_target") = 0.0, py::arg("max_betas") = 0);
+  m.def(
+      "sm2008_schedule", [] { return to_numpy(sm2008_schedule()); },
+      "Salakhutdinov & Murray's (2008) 14,500-step schedule of betas.");
+  m.def(
+      "linear_schedule", [](std::size_t steps) { return to_numpy(linear_schedule(steps)); },
+      py::arg("steps"));
 }
 
 }  // namespace logz::python

@@ -364,7 +364,7 @@ class Flags(BadInputCase):
         self.expect(["eval", ising, "--data", self.data, "--logz-method", "ais"], BAD_FLAG,
                     "--logz-method: ais does not apply")
         self.expect(["estimate", rbm, "--method", "raise"], BAD_FLAG, "--method",
-                    "raise not in {exact,ais,bridge,learned}")
+                    "raise not in {exact,ais,bridge,learned,trajectory}")
         self.expect(self.train_with("--model", "ising", "--method", "magic"), BAD_FLAG,
                     "--method", "magic not in {cd,pcd,pt,pl,rm,exact,sm,dsm,nce}")
         self.expect(self.train_with("--model", "ising", "--hidden", 5), BAD_FLAG,

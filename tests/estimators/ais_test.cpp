@@ -28,13 +28,15 @@ TEST(Ais, ImportanceWeightsAreUnbiasedForTheRatioOfPartitionFunctions) {
   const BernoulliRbm rbm = testing::random_rbm(3, 2, 1.5, 17);
   VectorF base(3);
   base << 0.3f, -0.8f, 1.1f;
-  const double log_ratio = testing::brute_force_log_z(testing::RbmDouble(rbm)) - base_rate_log_z(base, 2);
+  const double log_ratio =
+      testing::brute_force_log_z(testing::RbmDouble(rbm)) - base_rate_log_z(base, 2);
   for (std::size_t steps : {1, 4}) {
     double sum = 0, squares = 0;
     const int seeds = 4;
     const Index chains = 50000;
     for (int seed = 0; seed < seeds; ++seed) {
-      const LogZEstimate e = ais_log_z(rbm, base, options(chains, steps, static_cast<std::uint64_t>(seed)));
+      const LogZEstimate e =
+          ais_log_z(rbm, base, options(chains, steps, static_cast<std::uint64_t>(seed)));
       for (double lw : e.log_weights) {
         const double w = std::exp(lw);
         sum += w;
@@ -48,18 +50,26 @@ TEST(Ais, ImportanceWeightsAreUnbiasedForTheRatioOfPartitionFunctions) {
   }
 }
 
-TEST(Ais, SummaryOfWeightsFollowsItsDefinitions) {
-  const LogZEstimate e = summarize_log_weights({std::log(1.0), std::log(3.0)}, 10.0, "ais");
-  // mean 2, sd sqrt(2), se 1: log Z = 10 + log 2, se(log Z) = 1/2, ESS = 16 / 10.
+TEST(Ais, SummaryOfReplicatesFollowsItsDefinitions) {
+  const std::vector<double> logs = {10.0 + std::log(1.0), 10.0 + std::log(3.0)};
+  const LogZEstimate e = summarize_replicates(logs, "ais");
+  // mean 2, sd sqrt(2), se 1: log Z = 10 + log 2, se(log Z) = 1/2, ESS = 16 / 10;
+  // t quantile on 1 degree of freedom 12.71: the interval reaches zero weight.
   EXPECT_NEAR(e.log_z, 10.0 + std::log(2.0), 1e-12);
   EXPECT_NEAR(e.std_error, 0.5, 1e-12);
-  EXPECT_EQ(e.lower, -std::numeric_limits<double>::infinity());  // 2 - 3 < 0
-  EXPECT_NEAR(e.upper, 10.0 + std::log(5.0), 1e-12);
+  EXPECT_EQ(e.lower, -std::numeric_limits<double>::infinity());
+  EXPECT_NEAR(e.upper, 10.0 + std::log(2.0 + 12.7062), 1e-4);
   EXPECT_NEAR(*e.effective_sample_size, 1.6, 1e-12);
-  const LogZEstimate tight = summarize_log_weights({1000.0, 1000.0, 1000.0}, 0.0, "ais");
+  const std::vector<double> same = {1000.0, 1000.0, 1000.0};
+  const LogZEstimate tight = summarize_replicates(same, "ais");
   EXPECT_NEAR(tight.log_z, 1000.0, 1e-9);  // no overflow
   EXPECT_EQ(tight.std_error, 0.0);
   EXPECT_NEAR(tight.lower, 1000.0, 1e-9);
+  // Student's t against its tables.
+  EXPECT_NEAR(student_t_975(1), 12.7062, 1e-4);
+  EXPECT_NEAR(student_t_975(20), 2.0860, 2e-4);
+  EXPECT_NEAR(student_t_975(99), 1.9842, 2e-4);
+  EXPECT_NEAR(student_t_975(1e9), 1.95996, 1e-4);
 }
 
 struct HardCase {
@@ -79,8 +89,8 @@ TEST_P(AisOnRandomModels, BracketsTheExactLogZ) {
     const VectorF base = rbm.b();  // the model's own visible biases, zero weights
     const double exact = exact_log_z(rbm).log_z;
     const LogZEstimate e = ais_log_z(rbm, base, options(200, c.steps, seed));
-    EXPECT_NEAR(e.log_z, exact, 3 * e.std_error + 1e-3) << "seed " << seed << " ess "
-                                                        << *e.effective_sample_size;
+    EXPECT_NEAR(e.log_z, exact, 3 * e.std_error + 1e-3)
+        << "seed " << seed << " ess " << *e.effective_sample_size;
     EXPECT_LE(e.lower, exact + 1e-3);
     EXPECT_GE(e.upper, exact - 1e-3);
   }
@@ -121,7 +131,8 @@ TEST(Ais, SameSeedSameBitsAndThreadCountOnlyChangesSummationOrder) {
   ASSERT_EQ(one.log_weights.size(), a.log_weights.size());
   std::size_t close = 0;
   for (std::size_t i = 0; i < a.log_weights.size(); ++i) {
-    if (std::fabs(one.log_weights[i] - a.log_weights[i]) < 1e-5 * (1 + std::fabs(a.log_weights[i]))) ++close;
+    if (std::fabs(one.log_weights[i] - a.log_weights[i]) < 1e-5 * (1 + std::fabs(a.log_weights[i])))
+      ++close;
   }
   EXPECT_GE(close, a.log_weights.size() * 99 / 100);
   const LogZEstimate other = ais_log_z(rbm, base, options(300, 100, 6));

@@ -35,13 +35,25 @@ def test_exact_matches_numpy_enumeration(trained):
 def test_ais_brackets_exact_within_a_few_standard_errors(trained, seed):
     rbm, data = trained
     exact = logz.estimate_log_z(rbm, method="exact").log_z
-    ais = logz.estimate_log_z(rbm, method="ais", chains=100, betas=2000, seed=seed, base=data)
+    ais = logz.estimate_log_z(rbm, method="ais", chains=100, betas=2000, seed=seed, base=data,
+                              replicates=0)
     assert ais.method == "ais" and ais.samples == 100
     assert ais.log_weights.shape == (100,) and ais.log_weights.dtype == np.float64
     assert 1 < ais.effective_sample_size <= 100
     assert ais.lower < ais.log_z < ais.upper
     # float32 products add ~1e-4 of noise that the standard error does not hold.
     assert abs(ais.log_z - exact) < 4 * ais.std_error + 2e-4, (ais, exact)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_smc_brackets_exact_within_a_few_standard_errors(trained, seed):
+    rbm, data = trained
+    exact = logz.estimate_log_z(rbm, method="exact").log_z
+    smc = logz.estimate_log_z(rbm, method="ais", chains=100, betas=2000, seed=seed, base=data)
+    assert smc.diagnostics["replicates"] == 10 and smc.diagnostics["particles_per_replicate"] == 10
+    assert smc.log_weights.shape == (10,)
+    assert smc.diagnostics["reliable"] == 1
+    assert abs(smc.log_z - exact) < 4 * smc.std_error + 2e-4, (smc, exact)
 
 
 def test_ais_is_seeded(trained):

@@ -1,5 +1,6 @@
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 #include <fstream>
 #include <limits>
 
@@ -27,20 +28,45 @@ struct EstimateFlags {
 // set named in the model file, else none.
 std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& loaded) {
   if (flags.estimator.method == "exact" || flags.estimator.method == "learned" ||
-      flags.estimator.base == "model" || !loaded.model->binary_visible()) {
+      flags.estimator.method == "trajectory" || flags.estimator.base == "model" ||
+      !loaded.model->binary_visible()) {
     return std::nullopt;  // (a model of real-valued units anneals from its own Gaussian)
   }
   std::optional<Dataset> data = data_for_model(flags.data, loaded, flags.model_path);
   if (!data) {
-    inform(fmt::format("note: {} names no training data and --data was not given; the annealing "
-                       "base is the model's own visible biases (--base model)", flags.model_path));
+    inform(
+        fmt::format("note: {} names no training data and --data was not given; the annealing "
+                    "base is the model's own visible biases (--base model)",
+                    flags.model_path));
   }
   return data;
 }
 
-void write_log_weights(const std::string& path, const std::vector<double>& log_weights) {
-  std::string text = "# AIS log importance weights, one per chain\n";
-  for (double w : log_weights) text += fmt::format("{:.17g}\n", w);
+std::string interval_end(double x) {
+  return std::isfinite(x) ? fmt::format("{:.6f}", x) : x > 0 ? "+inf" : "-inf";
+}
+
+bool is_smc(const LogZEstimate& estimate) {
+  const auto per = estimate.diagnostics.find("particles_per_replicate");
+  return per != estimate.diagnostics.end() && per->second > 1;
+}
+
+// "100 chains" (AIS, bridge), "10 populations of 10 chains (SMC)".
+std::string describe_particles(const LogZEstimate& estimate, long chains) {
+  if (is_smc(estimate)) {
+    return fmt::format("{} populations of {} chains (SMC)", estimate.diagnostics.at("replicates"),
+                       estimate.diagnostics.at("particles_per_replicate"));
+  }
+  return fmt::format("{} chains", chains);
+}
+
+void write_log_weights(const std::string& path, const LogZEstimate& estimate) {
+  const std::vector<double>& log_weights = estimate.log_weights;
+  std::string text = is_smc(estimate)
+                         ? "# SMC: each population's log Z estimate, one per population\n"
+                         : "# AIS log importance weights, one per chain\n";
+  for (double w : log_weights)
+    text += fmt::format("{:.17g}\n", w);
   write_file_atomic(path, text);
 }
 
@@ -52,8 +78,10 @@ void run_reference_bridge(const EstimateFlags& flags, const LoadedModel& loaded,
     throw SettingError("--reference", "bridge sampling needs models with a Gibbs sampler");
   }
   const auto start = std::chrono::steady_clock::now();
-  const LogRatioEstimate ratio = bridge_log_ratio(*reference, *model, flags.estimator.bridge_options(bar));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const LogRatioEstimate ratio =
+      bridge_log_ratio(*reference, *model, flags.estimator.bridge_options(bar));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bar.clear();
   double reference_log_z = flags.reference_log_z;
   std::string reference_source = "--reference-log-z";
@@ -64,18 +92,22 @@ void run_reference_bridge(const EstimateFlags& flags, const LoadedModel& loaded,
   }
   const bool known = !std::isnan(reference_log_z);
   if (flags.json) {
-    print_json({{"method", "bridge"},
-                {"model", flags.model_path},
-                {"reference", flags.reference},
-                {"log_ratio", ratio.log_ratio},
-                {"std_error", ratio.std_error},
-                {"reference_log_z", known ? nlohmann::json(reference_log_z) : nlohmann::json(nullptr)},
-                {"log_z", known ? nlohmann::json(reference_log_z + ratio.log_ratio) : nlohmann::json(nullptr)},
-                {"lower", known ? nlohmann::json(reference_log_z + ratio.log_ratio - 3 * ratio.std_error) : nlohmann::json(nullptr)},
-                {"upper", known ? nlohmann::json(reference_log_z + ratio.log_ratio + 3 * ratio.std_error) : nlohmann::json(nullptr)},
-                {"effective_sample_size", nullptr},
-                {"chains", flags.estimator.chains},
-                {"seconds", seconds}});
+    print_json(
+        {{"method", "bridge"},
+         {"model", flags.model_path},
+         {"reference", flags.reference},
+         {"log_ratio", ratio.log_ratio},
+         {"std_error", ratio.std_error},
+         {"reference_log_z", known ? nlohmann::json(reference_log_z) : nlohmann::json(nullptr)},
+         {"log_z",
+          known ? nlohmann::json(reference_log_z + ratio.log_ratio) : nlohmann::json(nullptr)},
+         {"lower", known ? nlohmann::json(reference_log_z + ratio.log_ratio - 3 * ratio.std_error)
+                         : nlohmann::json(nullptr)},
+         {"upper", known ? nlohmann::json(reference_log_z + ratio.log_ratio + 3 * ratio.std_error)
+                         : nlohmann::json(nullptr)},
+         {"effective_sample_size", nullptr},
+         {"chains", flags.estimator.chains},
+         {"seconds", seconds}});
     return;
   }
   fmt::print("log Z({}) - log Z({}) = {:.6f} +/- {:.6f}  (bridge, {} chains each, {:.2f} s)\n",
@@ -83,17 +115,21 @@ void run_reference_bridge(const EstimateFlags& flags, const LoadedModel& loaded,
              flags.estimator.chains, seconds);
   if (known) {
     fmt::print("log Z = {:.6f} +/- {:.6f}  (reference log Z {:.6f}, {})\n",
-               reference_log_z + ratio.log_ratio, ratio.std_error, reference_log_z, reference_source);
+               reference_log_z + ratio.log_ratio, ratio.std_error, reference_log_z,
+               reference_source);
   }
 }
 
-void run(const EstimateFlags& flags) {
+void run(EstimateFlags flags) {
+  flags.model_path = resolve_model_path(flags.model_path, flags.estimator);
   const LoadedModel loaded = load_model(flags.model_path);
+  flags.estimator.model_updates = updates_completed(loaded);
   flags.estimator.check_applies_to(*loaded.model, flags.model_path);
   ProgressBar bar(parse_progress_mode(flags.estimator.progress));
   if (!flags.reference.empty()) {
     if (flags.estimator.method != "bridge") {
-      throw SettingError("--reference", "compares two models by bridge sampling: add --method bridge");
+      throw SettingError("--reference",
+                         "compares two models by bridge sampling: add --method bridge");
     }
     run_reference_bridge(flags, loaded, bar);
     return;
@@ -106,21 +142,25 @@ void run(const EstimateFlags& flags) {
   if (flags.estimator.method != "exact") {
     base = annealing_base(flags.estimator, *loaded.model, data ? &*data : nullptr);
   }
-  const LogZEstimate estimate = flags.estimator.estimate(*loaded.model, base, data ? &*data : nullptr, bar);
+  const LogZEstimate estimate =
+      flags.estimator.estimate(*loaded.model, base, data ? &*data : nullptr, bar);
   bar.clear();
-  if (!flags.log_weights_path.empty()) write_log_weights(flags.log_weights_path, estimate.log_weights);
-  const std::string base_name =
-      flags.estimator.method == "exact"    ? ""
-      : !loaded.model->binary_visible()    ? std::string("the model's own Gaussian")
-      : data                               ? "data " + data->name
-                                           : std::string("model biases");
+  if (!flags.log_weights_path.empty()) write_log_weights(flags.log_weights_path, estimate);
+  const std::string base_name = flags.estimator.method == "exact" ? ""
+                                : !loaded.model->binary_visible()
+                                    ? std::string("the model's own Gaussian")
+                                : data ? "data " + data->name
+                                       : std::string("model biases");
   if (flags.json) {
     nlohmann::json j = to_json(estimate);
     j["model"] = flags.model_path;
     j["kind"] = loaded.model->kind();
     if (estimate.method != "exact") {
       j["chains"] = flags.estimator.chains;
-      j["betas"] = flags.estimator.schedule_betas().size();
+      // The schedule actually run (--adapt may have lengthened it).
+      const auto steps = estimate.diagnostics.find("steps");
+      j["betas"] = steps != estimate.diagnostics.end() ? static_cast<std::size_t>(steps->second) + 1
+                                                       : flags.estimator.schedule_betas().size();
       j["base"] = base_name;
       j["seed"] = flags.estimator.seed;
     }
@@ -146,33 +186,44 @@ void run(const EstimateFlags& flags) {
     return;
   }
   if (estimate.method == "learned") {
-    fmt::print("log Z = {:.6f}  (the log normalizer learned by NCE: a parameter of the model, "
-               "not an estimate with an error bar)\n", estimate.log_z);
+    fmt::print(
+        "log Z = {:.6f}  (the log normalizer learned by NCE: a parameter of the model, "
+        "not an estimate with an error bar)\n",
+        estimate.log_z);
     return;
   }
-  const std::size_t steps = flags.estimator.schedule_betas().size() - 1;
-  fmt::print("log Z = {:.6f} +/- {:.6f}  ({}: {} chains, {} {}, base {}, {:.2f} s)\n",
-             estimate.log_z, estimate.std_error, estimate.method, flags.estimator.chains, steps,
-             estimate.method == "ais" ? "steps" : "bridges", base_name, estimate.seconds);
-  fmt::print("  interval (3 standard errors): [{}, {:.6f}]", 
-             std::isfinite(estimate.lower) ? fmt::format("{:.6f}", estimate.lower) : "-inf",
-             estimate.upper);
+  const auto used = estimate.diagnostics.find("steps");
+  const std::size_t steps = used != estimate.diagnostics.end()
+                                ? static_cast<std::size_t>(used->second)
+                                : flags.estimator.schedule_betas().size() - 1;
+  fmt::print("log Z = {:.6f} +/- {:.6f}  ({}: {}, {} {}, base {}, {:.2f} s)\n", estimate.log_z,
+             estimate.std_error, estimate.method,
+             describe_particles(estimate, flags.estimator.chains), steps,
+             estimate.method == "bridge" ? "bridges" : "steps", base_name, estimate.seconds);
+  fmt::print("  95% interval: [{}, {}]", interval_end(estimate.lower),
+             interval_end(estimate.upper));
   if (estimate.effective_sample_size) {
     fmt::print("; effective sample size {:.1f} of {}", *estimate.effective_sample_size,
                estimate.samples);
   }
   fmt::print("\n");
-  for (const std::string& warning : estimate_warnings(estimate)) fmt::print("  warning: {}\n", warning);
+  for (const std::string& warning : estimate_warnings(estimate))
+    fmt::print("  warning: {}\n", warning);
 }
 
 }  // namespace
 
 Command add_estimate_command(CLI::App& app) {
   auto flags = std::make_shared<EstimateFlags>();
-  CLI::App* command = app.add_subcommand(
-      "estimate", "Estimate log Z of a saved model, with its error bar");
-  command->add_option("model", flags->model_path, "Model file (.safetensors)")->required();
-  flags->estimator.add_to(*command, "--method", {"exact", "ais", "bridge", "learned"});
+  CLI::App* command =
+      app.add_subcommand("estimate", "Estimate log Z of a saved model, with its error bar");
+  command
+      ->add_option("model", flags->model_path,
+                   "Model file (.safetensors), or the run folder of `logz train` (its "
+                   "model.safetensors; --method trajectory anneals along its snapshots)")
+      ->required();
+  flags->estimator.add_to(*command, "--method",
+                          {"exact", "ais", "bridge", "learned", "trajectory"});
   flags->data.add_to(*command);
   command->add_option("--reference", flags->reference,
                       "With --method bridge: a second model (an earlier checkpoint, say); "

@@ -1,17 +1,63 @@
 #include "logz/cli/estimator_flags.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+
 #include "logz/error.hpp"
+#include "logz/estimators/annealing.hpp"
 #include "logz/estimators/beta_schedule.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ising.hpp"
 #include "logz/objectives/gibbs_model_cast.hpp"
+#include "logz/train/run_monitor.hpp"
 
 namespace logz::cli {
 namespace {
+
+// Annealing steps along a trajectory unless --betas says otherwise.
+constexpr std::size_t kTrajectorySteps = 20000;
+
+// The base of a model's own annealing path: its visible biases (an Ising
+// model's fields); a Gaussian-Bernoulli RBM anneals from its own Gaussian.
+VectorF own_base(const EnergyModel& model) {
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) return rbm->b();
+  if (const auto* ising = dynamic_cast<const IsingModel*>(&model)) return ising->h();
+  return VectorF::Zero(model.n_visible());
+}
+
+LogZEstimate trajectory_estimate(const EstimatorFlags& flags, const EnergyModel& model,
+                                 ProgressBar& bar) {
+  const std::vector<TrajectorySnapshot> snapshots = read_trajectory(flags.run_folder);
+  std::vector<const GibbsModel*> path;
+  for (const TrajectorySnapshot& snapshot : snapshots) {
+    if (flags.model_updates && snapshot.update >= *flags.model_updates) break;
+    path.push_back(&require_gibbs(*snapshot.model, "trajectory"));
+  }
+  const GibbsModel& final_model = require_gibbs(model, "trajectory");
+  if (!path.empty() && !final_model.parameters().same_layout(path.front()->parameters())) {
+    throw FileError(snapshots.front().path,
+                    "is not a snapshot of a model like " + flags.run_folder + "/model.safetensors");
+  }
+  path.push_back(&final_model);
+  const VectorF base = own_base(*path.front());
+  const AisOptions ais = flags.ais_options(bar);
+  AnnealingOptions options;
+  options.particles = ais.particles();
+  options.seed = flags.seed;
+  options.progress = ais.progress;
+  const auto run = [&](const std::vector<double>& betas) {
+    const TrajectoryPath trajectory(path, base, trajectory_steps(path.size(), betas.size() - 1));
+    return anneal_log_z(trajectory, options, "trajectory");
+  };
+  LogZEstimate estimate =
+      spend_until_reliable(run, flags.schedule_betas(), flags.spending_options());
+  estimate.diagnostics["snapshots"] = static_cast<double>(path.size());
+  return estimate;
+}
 
 ProgressCallback bar_callback(ProgressBar& bar, std::string label, std::string unit) {
   return [&bar, label, unit](std::size_t done, std::size_t total) {
@@ -26,36 +72,76 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
                             const std::vector<std::string>& offered) {
   method_flag = method_flag_name;
   methods = offered;
-  command.add_option(method_flag_name, method,
-                     "exact: sum over every state of the smaller layer (up to --max-exact-bits); "
-                     "ais: annealed importance sampling; bridge: bridge sampling along the "
-                     "annealing path (or to --reference); raise: reverse AIS, a conservative "
-                     "(low) estimate of the log-likelihood")
+  command
+      .add_option(method_flag_name, method,
+                  "exact: sum over every state of the smaller layer (up to --max-exact-bits); "
+                  "ais: annealed importance sampling; bridge: bridge sampling along the "
+                  "annealing path (or to --reference); raise: reverse AIS, a conservative "
+                  "(low) estimate of the log-likelihood")
       ->check(CLI::IsMember(offered))
       ->capture_default_str();
-  command.add_option("--max-exact-bits", max_exact_bits,
-                     "Refuse exact enumeration of more than 2^N states")
+  command
+      .add_option("--max-exact-bits", max_exact_bits,
+                  "Refuse exact enumeration of more than 2^N states")
       ->check(CLI::Range(1, 40))
       ->capture_default_str();
   command.add_option("--chains", chains, "AIS chains (ais), Gibbs chains per level (bridge)")
       ->check(CLI::Range(1L, 1L << 24))
       ->capture_default_str();
-  auto* betas_option = command.add_option(
-      "--betas", betas, "A linear schedule of K steps (default: sm2008 for ais and raise, 30 for bridge)")
-      ->check(CLI::Range(1L, 100000000L));
+  command
+      .add_option("--replicates", replicates,
+                  "ais, trajectory: run the chains as this many independent populations of "
+                  "sequential Monte Carlo, each resampled when its weights grow uneven "
+                  "(--resample), the error bar from their spread; 0: plain AIS, every chain "
+                  "on its own; auto: 10 when --chains is a multiple of 10 and at least 20, else 0")
+      ->check(CLI::IsMember({"auto"}) | CLI::Range(0L, 1L << 24))
+      ->capture_default_str();
+  command
+      .add_option("--adapt", adapt,
+                  "ais, trajectory: when the log-weights spread more than --adapt-target "
+                  "(their interval would not be trusted), run again with the schedule "
+                  "stretched, up to --max-betas steps; off: one run, judged")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  command
+      .add_option("--adapt-target", adapt_target,
+                  "ais, trajectory: the largest standard deviation of the logs of the averaged "
+                  "values (weights or replicates, nats) whose interval is trusted; 0: by their "
+                  "number, min(0.8, 0.3 + 0.1 log2(M / 4))")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  command
+      .add_option("--max-betas", max_betas,
+                  "ais, trajectory: the budget of annealing steps for --adapt (0: 16 times the "
+                  "schedule's)")
+      ->check(CLI::Range(0L, 1000000000L))
+      ->capture_default_str();
+  command
+      .add_option("--resample", resample,
+                  "ais with --replicates: resample a population when its effective sample size "
+                  "falls below this fraction of its chains")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  auto* betas_option =
+      command
+          .add_option(
+              "--betas", betas,
+              "A linear schedule of K steps (default: sm2008 for ais and raise, 30 for bridge)")
+          ->check(CLI::Range(1L, 100000000L));
   auto* schedule_option =
-      command.add_option("--schedule", schedule,
-                         "Named schedule: sm2008 (500 steps to 0.5, 4,000 to 0.9, 10,000 to 1) "
-                         "or linear (with --betas)")
+      command
+          .add_option("--schedule", schedule,
+                      "Named schedule: sm2008 (500 steps to 0.5, 4,000 to 0.9, 10,000 to 1; with "
+                      "--betas K, the same shape in K steps) or linear (with --betas)")
           ->check(CLI::IsMember({"sm2008", "linear"}));
   auto* file_option = command.add_option(
-      "--schedule-file", schedule_file,
-      "Betas from a file: numbers from 0 to 1, never decreasing");
+      "--schedule-file", schedule_file, "Betas from a file: numbers from 0 to 1, never decreasing");
   betas_option->excludes(file_option);
   schedule_option->excludes(file_option);
-  command.add_option("--base", base,
-                     "Base-rate model of the annealing path: data (independent units fitted to "
-                     "the training data's marginals) or model (the model's visible biases)")
+  command
+      .add_option("--base", base,
+                  "Base-rate model of the annealing path: data (independent units fitted to "
+                  "the training data's marginals) or model (the model's visible biases)")
       ->check(CLI::IsMember({"data", "model"}))
       ->capture_default_str();
   command.add_option("--seed", seed, "Seed of the estimator's random draws")->capture_default_str();
@@ -68,14 +154,16 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
   command.add_option("--samples-per-chain", samples_per_chain, "Samples kept per chain (bridge)")
       ->check(CLI::Range(1L, 100000000L))
       ->capture_default_str();
-  command.add_option("--progress", progress,
-                     "Progress on stderr: auto (a bar on a terminal, else a line every 10 s), "
-                     "always (the bar), never")
+  command
+      .add_option("--progress", progress,
+                  "Progress on stderr: auto (a bar on a terminal, else a line every 10 s), "
+                  "always (the bar), never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 }
 
-void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::string& model_path) const {
+void EstimatorFlags::check_applies_to(const EnergyModel& model,
+                                      const std::string& model_path) const {
   const bool rbm = dynamic_cast<const BernoulliRbm*>(&model) != nullptr;
   const bool gbrbm = dynamic_cast<const GaussianBernoulliRbm*>(&model) != nullptr;
   const auto applies = [&](const std::string& m) {
@@ -84,6 +172,8 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::strin
     if (m == "raise") return rbm;
     if (m == "learned") return model.has_log_normalizer();
     if (m == "bridge") return dynamic_cast<const GibbsModel*>(&model) != nullptr;
+    if (m == "trajectory")
+      return dynamic_cast<const GibbsModel*>(&model) != nullptr && !run_folder.empty();
     return false;
   };
   if (applies(method)) return;
@@ -91,10 +181,14 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::strin
   for (const std::string& m : methods) {
     if (applies(m)) allowed.push_back(m);
   }
-  const std::string needs = method == "ais"       ? " (it needs an RBM)"
-                            : method == "raise"   ? " (it needs a Bernoulli RBM)"
-                            : method == "learned" ? " (it needs a log normalizer learned by nce)"
-                                                  : "";
+  const std::string needs =
+      method == "ais"       ? " (it needs an RBM)"
+      : method == "raise"   ? " (it needs a Bernoulli RBM)"
+      : method == "learned" ? " (it needs a log normalizer learned by nce)"
+      : method == "trajectory"
+          ? " (it anneals along a training run's snapshots: give the run folder "
+            "of `logz train --snapshot-every N` as MODEL)"
+          : "";
   throw SettingError(method_flag, fmt::format("{} does not apply to {}, {}{}; allowed for this "
                                               "model: {}",
                                               method, model_path, describe_kind(model.kind()),
@@ -104,20 +198,32 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model, const std::strin
 std::vector<double> EstimatorFlags::schedule_betas() const {
   if (!schedule_file.empty()) return read_schedule(schedule_file);
   if (schedule == "sm2008") {
-    if (betas > 0) throw SettingError("--betas", "--schedule sm2008 has its own 14,500 steps");
-    return sm2008_schedule();
+    // With --betas K: the same shape in K steps.
+    return betas > 0 ? sm2008_shaped_schedule(static_cast<std::size_t>(betas)) : sm2008_schedule();
   }
   if (betas > 0) return linear_schedule(static_cast<std::size_t>(betas));
   if (schedule == "linear") throw SettingError("--schedule", "linear needs --betas K");
+  if (method == "trajectory") return linear_schedule(kTrajectorySteps);
   return method == "bridge" ? linear_schedule(30) : sm2008_schedule();
 }
 
 AisOptions EstimatorFlags::ais_options(ProgressBar& bar) const {
   AisOptions options;
   options.chains = chains;
+  options.replicates = replicates == "auto" ? AisOptions::kAutoReplicates : std::stol(replicates);
+  options.resample_below = resample;
   options.betas = schedule_betas();
   options.seed = seed;
-  options.progress = bar_callback(bar, method == "raise" ? "raise" : "ais", "step");
+  options.progress =
+      bar_callback(bar, method == "raise" || method == "trajectory" ? method : "ais", "step");
+  return options;
+}
+
+SpendingOptions EstimatorFlags::spending_options() const {
+  SpendingOptions options;
+  options.adapt = adapt == "on";
+  options.target_log_sd = adapt_target;
+  options.max_steps = static_cast<std::size_t>(max_betas);
   return options;
 }
 
@@ -141,18 +247,36 @@ LogZEstimate EstimatorFlags::estimate(const EnergyModel& model, const VectorF& b
     return exact_log_z(model, options);
   }
   if (method == "learned") return learned_log_z(model);
+  if (method == "trajectory") return trajectory_estimate(*this, model, bar);
   if (method == "ais") {
-    if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
-      return ais_log_z(*rbm, base, ais_options(bar));
-    }
-    // A Gaussian-Bernoulli RBM anneals from its own Gaussian; `base` is not used.
-    return ais_log_z(require_gibbs(model, method_flag), &base, ais_options(bar));
+    // (A Gaussian-Bernoulli RBM anneals from its own Gaussian; `base` is not used.)
+    return annealed_log_z(require_gibbs(model, method_flag), base, ais_options(bar),
+                          spending_options());
   }
   const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
-  if (gibbs == nullptr) throw SettingError(method_flag, "bridge sampling needs a model with a Gibbs sampler");
+  if (gibbs == nullptr)
+    throw SettingError(method_flag, "bridge sampling needs a model with a Gibbs sampler");
   BridgeOptions options = bridge_options(bar);
   if (data != nullptr) options.start = &data->train;
   return bridge_log_z(*gibbs, base, schedule_betas(), options);
+}
+
+std::string resolve_model_path(const std::string& given, EstimatorFlags& flags) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(given, ec)) return given;
+  flags.run_folder = given;
+  return (fs::path(given) / "model.safetensors").string();
+}
+
+std::optional<std::int64_t> updates_completed(const LoadedModel& loaded) {
+  const auto found = loaded.metadata.find("updates_completed");
+  if (found == loaded.metadata.end()) return std::nullopt;
+  std::int64_t updates = 0;
+  const std::string& text = found->second;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), updates);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return updates;
 }
 
 LogZEstimate learned_log_z(const EnergyModel& model) {
@@ -169,7 +293,8 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
     warnings.push_back(fmt::format(
         "the importance weights rest on few chains (effective sample size {:.1f} of {}): the "
         "estimate likely errs low and its error bar is unreliable; use more --chains or a longer "
-        "schedule", *estimate.effective_sample_size, estimate.samples));
+        "schedule",
+        *estimate.effective_sample_size, estimate.samples));
   }
   const auto swaps = estimate.diagnostics.find("min_swap_acceptance");
   if (swaps != estimate.diagnostics.end() && swaps->second < 0.05) {
@@ -186,7 +311,8 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
       warnings.push_back(fmt::format(
           "chains started from the data and from the base disagree by {:.3f} +/- {:.3f}: they are "
           "not in equilibrium and the estimate may be off by about that much, beyond its error "
-          "bar; use a longer --burn-in", disagreement->second, se));
+          "bar; use a longer --burn-in",
+          disagreement->second, se));
     }
   }
   if (estimate.method == "ais" && !std::isfinite(estimate.lower)) {

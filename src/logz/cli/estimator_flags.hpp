@@ -4,6 +4,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "logz/estimators/ais.hpp"
 #include "logz/estimators/bridge.hpp"
 #include "logz/estimators/exact.hpp"
+#include "logz/estimators/spending.hpp"
 #include "logz/models/model_file.hpp"
 
 namespace logz::cli {
@@ -20,7 +23,12 @@ struct EstimatorFlags {
   std::string method = "exact";
   int max_exact_bits = ExactOptions{}.max_bits;
   long chains = 100;
-  long betas = 0;  // linear schedule of this many steps; 0: the method's default
+  std::string replicates = "auto";  // SMC: independent populations of the chains; 0: plain AIS
+  std::string adapt = "on";         // spend more until the interval can be trusted (spending.hpp)
+  double adapt_target = SpendingOptions{}.target_log_sd;
+  long max_betas = 0;     // the budget of steps; 0: 16 times the schedule's
+  double resample = 0.5;  // SMC: resample a replicate below this fraction of effective samples
+  long betas = 0;         // linear schedule of this many steps; 0: the method's default
   std::string schedule;
   std::string schedule_file;
   std::string base = "data";
@@ -29,6 +37,10 @@ struct EstimatorFlags {
   int thinning = 2;
   long samples_per_chain = 10;
   std::string progress = "auto";
+  // Set by the command: the run folder MODEL named (its trajectory/ holds the
+  // snapshots of --method trajectory), and the model's updates_completed.
+  std::string run_folder;
+  std::optional<std::int64_t> model_updates;
   std::string method_flag = "--method";  // as the command spells it (eval: --logz-method)
   std::vector<std::string> methods;      // those the command offers
 
@@ -42,9 +54,11 @@ struct EstimatorFlags {
   void check_applies_to(const EnergyModel& model, const std::string& model_path) const;
 
   // The beta schedule: --schedule-file, --schedule, --betas, else sm2008
-  // (ais, raise) or 30 linear steps (bridge).
+  // (ais, raise) or 30 linear steps (bridge). For trajectory, --betas is the
+  // total number of steps along the trajectory (default 20,000).
   std::vector<double> schedule_betas() const;
   AisOptions ais_options(ProgressBar& bar) const;
+  SpendingOptions spending_options() const;
   BridgeOptions bridge_options(ProgressBar& bar) const;
 
   // log Z by the chosen method (exact, ais, bridge); `base` is the base-rate
@@ -53,6 +67,14 @@ struct EstimatorFlags {
   LogZEstimate estimate(const EnergyModel& model, const VectorF& base, const Dataset* data,
                         ProgressBar& bar) const;
 };
+
+// MODEL as a command takes it: a model file, or a run folder of `logz train`
+// (then its model.safetensors, and `flags.run_folder` is set).
+std::string resolve_model_path(const std::string& given, EstimatorFlags& flags);
+
+// The updates a model file of `logz train` had had (its metadata's
+// updates_completed), if it says.
+std::optional<std::int64_t> updates_completed(const LoadedModel& loaded);
 
 // The log normalizer that noise-contrastive estimation learned as a
 // parameter (method "learned"): what the model claims log Z is, not an

@@ -1,10 +1,11 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <optional>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
@@ -38,15 +39,15 @@ constexpr int kAlwaysExactBits = 20;
 // this many training examples.
 constexpr Index kMonitorRows = 1000;
 
-
 // The flags that define a run, as a checkpoint keeps them for --resume. Data
 // paths are made absolute, so a run resumes from any folder.
 nlohmann::json flags_json(const TrainFlags& f) {
   const auto absolute_if_file = [](const std::string& source) {
     std::error_code ec;
     const bool named = source == "mnist10k" || source == "fashion-mnist";
-    return !named && !source.empty() && fs::is_regular_file(source, ec) ? fs::absolute(source).string()
-                                                                        : source;
+    return !named && !source.empty() && fs::is_regular_file(source, ec)
+               ? fs::absolute(source).string()
+               : source;
   };
   return {{"data", absolute_if_file(f.data.source)},
           {"test_data", absolute_if_file(f.data.test_source)},
@@ -80,6 +81,12 @@ nlohmann::json flags_json(const TrainFlags& f) {
           {"seed", f.seed},
           {"monitor", f.monitor},
           {"eval_every", f.eval_every},
+          {"track_chains", f.track_chains},
+          {"track_replicates", f.track_replicates},
+          {"track_betas", f.track_betas},
+          {"track_max_betas", f.track_max_betas},
+          {"snapshot_every", f.snapshot_every},
+          {"snapshot_acceptance", f.snapshot_acceptance},
           {"max_exact_bits", f.max_exact_bits}};
 }
 
@@ -91,15 +98,17 @@ bool may_change_on_resume(const std::string& flag) {
 }
 
 // `f` as the checkpoint's flags, with what the command line may change.
-TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, const std::string& path) {
+TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved,
+                         const std::string& path) {
   if (given.command != nullptr) {
     for (const CLI::Option* option : given.command->get_options()) {
       const std::string flag = option->get_name();
       if (option->count() > 0 && !may_change_on_resume(flag)) {
-        throw SettingError(flag, "cannot change when resuming: --resume continues the run with "
-                                 "its own settings (only --epochs, --checkpoint-every, "
-                                 "--pictures-every, --progress and --json may be given); start a "
-                                 "new run to change it");
+        throw SettingError(flag,
+                           "cannot change when resuming: --resume continues the run with "
+                           "its own settings (only --epochs, --checkpoint-every, "
+                           "--pictures-every, --progress and --json may be given); start a "
+                           "new run to change it");
       }
     }
   }
@@ -139,11 +148,19 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, c
     f.seed = saved.at("seed").get<std::uint64_t>();
     f.monitor = saved.at("monitor").get<std::string>();
     f.eval_every = saved.at("eval_every").get<int>();
+    // Runs written before logz tracked log Z lack these.
+    f.track_chains = saved.value("track_chains", f.track_chains);
+    f.track_replicates = saved.value("track_replicates", f.track_replicates);
+    f.track_betas = saved.value("track_betas", f.track_betas);
+    f.track_max_betas = saved.value("track_max_betas", f.track_max_betas);
+    f.snapshot_every = saved.value("snapshot_every", f.snapshot_every);
+    f.snapshot_acceptance = saved.value("snapshot_acceptance", f.snapshot_acceptance);
     f.max_exact_bits = saved.at("max_exact_bits").get<int>();
     // Adam's default beta1 applies when the original run did not give one.
     if (!saved.at("momentum_given").get<bool>() && f.optimizer == "adam") f.momentum = 0.9;
   } catch (const nlohmann::json::exception& e) {
-    throw FileError(path, std::string("__metadata__.\"train.flags\" is not a run's settings: ") + e.what());
+    throw FileError(
+        path, std::string("__metadata__.\"train.flags\" is not a run's settings: ") + e.what());
   }
   f.momentum_option = nullptr;
   f.hidden_option = nullptr;
@@ -154,7 +171,8 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved, c
 // "Ne", "Nb"); 0 checkpoints only at a stop and at the end.
 void parse_checkpoint_every(const std::string& text, TrainOptions& options) {
   std::size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+    ++digits;
   const std::string unit = text.substr(digits);
   long n = -1;
   if (digits > 0 && digits <= 9) n = std::stol(text.substr(0, digits));
@@ -164,35 +182,35 @@ void parse_checkpoint_every(const std::string& text, TrainOptions& options) {
     throw SettingError("--checkpoint-every", fmt::format("\"{}\" is not a period: give N epochs "
                                                          "(\"2\", \"2epochs\") or N batches "
                                                          "(\"500batches\"); 0: only at a stop and "
-                                                         "at the end", text));
+                                                         "at the end",
+                                                         text));
   }
   options.checkpoint_every_epochs = epochs ? static_cast<int>(n) : 0;
   options.checkpoint_every_batches = batches ? n : 0;
 }
 
 nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const EnergyModel& model) {
-  nlohmann::json settings = {
-      {"model", std::string(model.kind())},
-      {"n_visible", data.train.cols()},
-      {"method", f.method},
-      {"epochs", f.epochs},
-      {"batch", f.batch},
-      {"optimizer", f.optimizer},
-      {"lr", f.lr},
-      {"momentum", f.momentum},
-      {"weight_decay", f.weight_decay},
-      {"lr_schedule", f.lr_schedule},
-      {"lr_final", f.lr_final},
-      {"seed", f.seed},
-      {"data", data.name},
-      {"train_examples", data.train.rows()},
-      {"test_examples", data.test.rows()},
-      {"binarize", to_string(data.binarization)},
-      {"threshold", f.data.threshold},
-      {"binarize_seed", f.data.binarize_seed},
-      {"dequantize", data.dequantized ? "uniform" : "none"},
-      {"standardize", data.standardized},
-      {"logz_version", LOGZ_VERSION}};
+  nlohmann::json settings = {{"model", std::string(model.kind())},
+                             {"n_visible", data.train.cols()},
+                             {"method", f.method},
+                             {"epochs", f.epochs},
+                             {"batch", f.batch},
+                             {"optimizer", f.optimizer},
+                             {"lr", f.lr},
+                             {"momentum", f.momentum},
+                             {"weight_decay", f.weight_decay},
+                             {"lr_schedule", f.lr_schedule},
+                             {"lr_final", f.lr_final},
+                             {"seed", f.seed},
+                             {"data", data.name},
+                             {"train_examples", data.train.rows()},
+                             {"test_examples", data.test.rows()},
+                             {"binarize", to_string(data.binarization)},
+                             {"threshold", f.data.threshold},
+                             {"binarize_seed", f.data.binarize_seed},
+                             {"dequantize", data.dequantized ? "uniform" : "none"},
+                             {"standardize", data.standardized},
+                             {"logz_version", LOGZ_VERSION}};
   if (f.model == "rbm" || f.model == "gbrbm") {
     settings["n_hidden"] = f.hidden;
     settings["init_std"] = f.init_std;
@@ -221,7 +239,8 @@ Metadata flatten(const nlohmann::json& settings) {
 
 double mean(const std::vector<double>& x) {
   double sum = 0.0;
-  for (double v : x) sum += v;
+  for (double v : x)
+    sum += v;
   return sum / static_cast<double>(x.size());
 }
 
@@ -229,7 +248,8 @@ double mean(const std::vector<double>& x) {
 double std_error_of_mean(const std::vector<double>& x) {
   const double n = static_cast<double>(x.size()), average = mean(x);
   double squares = 0.0;
-  for (double v : x) squares += (v - average) * (v - average);
+  for (double v : x)
+    squares += (v - average) * (v - average);
   return x.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
 }
 
@@ -240,20 +260,24 @@ struct Evaluation {
 
 // What is measured after an epoch: the reconstruction error (RBMs), the
 // pseudo-log-likelihood of training examples (--monitor pl or exact; binary
-// units), and exact log Z with train and test log-likelihoods when `exact`
-// (always for models with log Z in closed form). A model with a learned log
-// normalizer (NCE) also gets the test log-likelihood under it, apart from the
-// true one. Averages over examples come with their standard error over the
-// examples (NAME_std_error; log Z is exact), which logz report draws as bands.
+// units), and log Z with train and test log-likelihoods: exact when `exact`
+// (always for models with log Z in closed form), else the tracked estimate
+// when given (--monitor track; log_z_std_error is its error, which moves both
+// averages as one). A model with a learned log normalizer (NCE) also gets the
+// test log-likelihood under it, apart from the true one. Averages over
+// examples come with their standard error over the examples (NAME_std_error),
+// which logz report draws as bands.
 Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, bool exact,
-                    const ExactOptions& exact_options, RandomStream& stream) {
+                    const ExactOptions& exact_options, RandomStream& stream,
+                    const std::optional<LogZEstimate>& tracked = std::nullopt) {
   Evaluation e;
   const MatrixF sample = data.train.topRows(std::min(kMonitorRows, data.train.rows()));
   const auto add = [&](const std::string& key, const std::string& label, double value) {
     e.values[key] = value;
     e.text += fmt::format("{}{} {:.3f}", e.text.empty() ? "" : "  ", label, value);
   };
-  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model); gibbs && model.kind() != "ising") {
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+      gibbs && model.kind() != "ising") {
     add("reconstruction_error", "recon", reconstruction_error(*gibbs, sample, stream));
   }
   exact = exact || model.has_closed_form_log_z();
@@ -262,14 +286,26 @@ Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, 
     add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
     e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
   }
+  std::optional<LogZEstimate> log_z;
   if (exact) {
-    const LogZEstimate log_z = exact_log_z(model, exact_options);
-    add("log_z", "log Z", log_z.log_z);
-    const LogLikelihood train = average_log_likelihood(model, data.train, log_z);
+    log_z = exact_log_z(model, exact_options);
+  } else if (tracked) {
+    log_z = tracked;
+  }
+  if (log_z) {
+    if (exact) {
+      add("log_z", "log Z", log_z->log_z);
+    } else {
+      e.values["log_z"] = log_z->log_z;
+      e.values["log_z_std_error"] = log_z->std_error;
+      e.text += fmt::format("{}log Z {:.3f} +/- {:.3f} (tracked)", e.text.empty() ? "" : "  ",
+                            log_z->log_z, log_z->std_error);
+    }
+    const LogLikelihood train = average_log_likelihood(model, data.train, *log_z);
     add("train_log_likelihood", "train ll", train.average);
     e.values["train_log_likelihood_std_error"] = train.std_error_of_mean;
     if (data.test.rows() > 0) {
-      const LogLikelihood test = average_log_likelihood(model, data.test, log_z);
+      const LogLikelihood test = average_log_likelihood(model, data.test, *log_z);
       add("test_log_likelihood", "test ll", test.average);
       e.values["test_log_likelihood_std_error"] = test.std_error_of_mean;
       if (data.standardized) {
@@ -292,6 +328,7 @@ constexpr const char* kFlagsKey = "train.flags";
 constexpr const char* kMetricsKey = "train.metrics";
 constexpr const char* kElapsedKey = "train.elapsed_seconds";
 constexpr const char* kEvaluationKey = "train.evaluation_stream";
+constexpr const char* kMonitorKey = "train.monitor";
 
 void run(const TrainFlags& given) {
   ProgressBar bar(parse_progress_mode(given.progress));
@@ -301,29 +338,34 @@ void run(const TrainFlags& given) {
   nlohmann::json saved_flags;
   if (!given.resume.empty()) {
     if (!given.out.empty() && fs::path(given.out) != fs::path(given.resume)) {
-      throw SettingError("--out", "a resumed run stays in its own folder (--resume DIR); leave --out out");
+      throw SettingError("--out",
+                         "a resumed run stays in its own folder (--resume DIR); leave --out out");
     }
     checkpoint_path = (fs::path(given.resume) / "checkpoint.safetensors").string();
     std::error_code ec;
     if (!fs::is_regular_file(checkpoint_path, ec)) {
-      throw FileError(checkpoint_path, "no checkpoint to resume from (a run folder written by "
-                                       "`logz train` holds one after its first checkpoint)");
+      throw FileError(checkpoint_path,
+                      "no checkpoint to resume from (a run folder written by "
+                      "`logz train` holds one after its first checkpoint)");
     }
     const LoadedModel peek = load_model(checkpoint_path);
     const auto flags = peek.metadata.find(kFlagsKey);
     if (flags == peek.metadata.end()) {
-      throw FileError(checkpoint_path, "has no __metadata__.\"train.flags\": not a checkpoint of `logz train`");
+      throw FileError(checkpoint_path,
+                      "has no __metadata__.\"train.flags\": not a checkpoint of `logz train`");
     }
     try {
       saved_flags = nlohmann::json::parse(flags->second);
     } catch (const nlohmann::json::exception& e) {
-      throw FileError(checkpoint_path, std::string("__metadata__.\"train.flags\" is not JSON: ") + e.what());
+      throw FileError(checkpoint_path,
+                      std::string("__metadata__.\"train.flags\" is not JSON: ") + e.what());
     }
     f = resumed_flags(given, saved_flags, checkpoint_path);
     f.out = given.resume;
   }
   if (f.out.empty()) throw SettingError("--out", "a run folder is required (or --resume DIR)");
-  if (checkpoint_path.empty()) checkpoint_path = (fs::path(f.out) / "checkpoint.safetensors").string();
+  if (checkpoint_path.empty())
+    checkpoint_path = (fs::path(f.out) / "checkpoint.safetensors").string();
   const Dataset data = load_dataset(f.data.options(continuous_model(f.model)));
   std::unique_ptr<EnergyModel> model = make_model(f, data);
   check_fits(*model, data.train, data.name, "training");
@@ -342,9 +384,12 @@ void run(const TrainFlags& given) {
   // Adam's customary beta1 is 0.9, SGD's momentum default 0.5.
   const bool momentum_given = f.momentum_option != nullptr && f.momentum_option->count() > 0;
   const double momentum = optimizer == OptimizerKind::adam && !momentum_given ? 0.9 : f.momentum;
-  options.sgd = {f.lr, momentum, f.weight_decay, parse_schedule(f.lr_schedule), f.lr_final, optimizer};
+  options.sgd = {f.lr,       momentum, f.weight_decay, parse_schedule(f.lr_schedule),
+                 f.lr_final, optimizer};
   parse_checkpoint_every(f.checkpoint_every, options);
   options.validate(data.train.rows());
+  const bool monitor_track = f.monitor == "track";
+  RunMonitor monitor(monitor_options(f, data, *model));
   if (!f.resume.empty()) resumed = load_checkpoint(checkpoint_path, *model);
 
   std::error_code ec;
@@ -353,16 +398,33 @@ void run(const TrainFlags& given) {
   const std::string model_path = (fs::path(f.out) / "model.safetensors").string();
   const std::string metrics_path = (fs::path(f.out) / "metrics.csv").string();
   nlohmann::json settings = settings_json(f, data, *model);
-  write_file_atomic((fs::path(f.out) / "settings.json").string(), settings.dump(2) + "\n");
+  // settings.json also says what was monitored; the model file's metadata does
+  // not, so that the model is the same file whatever the monitor.
+  nlohmann::json run_settings = settings;
+  run_settings["monitor"] = monitor_json(f);
+  write_file_atomic((fs::path(f.out) / "settings.json").string(), run_settings.dump(2) + "\n");
 
-  MetricsTable metrics({"epoch", "epoch_seconds", "elapsed_seconds", "learning_rate",
-                        "batch_objective", "batch_reconstruction_error", "reconstruction_error",
-                        "pseudo_log_likelihood", "log_z", "train_log_likelihood",
-                        "test_log_likelihood", "swap_acceptance", "swap_acceptance_min",
-                        "pseudo_log_likelihood_std_error", "train_log_likelihood_std_error",
-                        "test_log_likelihood_std_error", "learned_log_z",
+  MetricsTable metrics({"epoch",
+                        "epoch_seconds",
+                        "elapsed_seconds",
+                        "learning_rate",
+                        "batch_objective",
+                        "batch_reconstruction_error",
+                        "reconstruction_error",
+                        "pseudo_log_likelihood",
+                        "log_z",
+                        "train_log_likelihood",
+                        "test_log_likelihood",
+                        "swap_acceptance",
+                        "swap_acceptance_min",
+                        "pseudo_log_likelihood_std_error",
+                        "train_log_likelihood_std_error",
+                        "test_log_likelihood_std_error",
+                        "learned_log_z",
                         "test_log_likelihood_learned_normalizer",
-                        "test_log_likelihood_before_standardization", "nce_accuracy"});
+                        "test_log_likelihood_before_standardization",
+                        "nce_accuracy",
+                        "log_z_std_error"});
   RandomStream evaluation_stream = make_stream(f.seed, StreamId::evaluation);
   Trainer trainer(*model, *objective, options);
   int epochs_done = 0;
@@ -378,14 +440,20 @@ void run(const TrainFlags& given) {
       evaluation_stream = RandomStream(RandomStream::State{stream.at(0).get<std::uint64_t>(),
                                                            stream.at(1).get<std::uint64_t>(),
                                                            stream.at(2).get<std::uint64_t>()});
+      if (const auto saved = m.find(kMonitorKey); saved != m.end()) {
+        monitor.restore(resumed->monitor, nlohmann::json::parse(saved->second), *model);
+      }
     } catch (const std::exception& e) {
-      throw FileError(checkpoint_path, std::string("the run's metrics or streams in __metadata__ are "
-                                                   "unreadable: ") + e.what());
+      throw FileError(checkpoint_path,
+                      std::string("the run's metrics or streams in __metadata__ are "
+                                  "unreadable: ") +
+                          e.what());
     }
     const TrainerState& state = resumed->state;
-    epochs_done = state.batches_done > 0 && state.batches_done == (data.train.rows() + f.batch - 1) / f.batch
-                      ? state.epoch
-                      : state.epoch - 1;
+    epochs_done =
+        state.batches_done > 0 && state.batches_done == (data.train.rows() + f.batch - 1) / f.batch
+            ? state.epoch
+            : state.epoch - 1;
     inform(fmt::format("resuming {} at epoch {}, batch {} (of {} epochs)", f.out, state.epoch,
                        state.batches_done, f.epochs));
     trainer.resume_from(std::move(resumed->state));
@@ -397,7 +465,8 @@ void run(const TrainFlags& given) {
   std::string monitored;
   if (epochs_done > 0 && metrics.rows() > 0) {
     // What the bar shows until the next evaluation.
-    for (const auto& [key, value] : metrics.row(metrics.rows() - 1)) last.values[key] = value;
+    for (const auto& [key, value] : metrics.row(metrics.rows() - 1))
+      last.values[key] = value;
   }
 
   const auto on_batch = [&](const BatchProgress& p) {
@@ -415,8 +484,13 @@ void run(const TrainFlags& given) {
   const auto on_epoch = [&](const BatchProgress& p) {
     bar.clear();
     epochs_done = p.epoch;
-    const bool exact_now = monitor_exact && (p.epoch % f.eval_every == 0 || p.epoch == f.epochs);
-    last = evaluate(*model, data, f.monitor == "pl", exact_now, exact, evaluation_stream);
+    const bool evaluation_due = p.epoch % f.eval_every == 0 || p.epoch == f.epochs;
+    const bool exact_now = monitor_exact && evaluation_due;
+    const std::int64_t updates = static_cast<std::int64_t>(p.epoch) * p.batches;
+    settings["updates_completed"] = updates;
+    std::optional<LogZEstimate> tracked;
+    if (monitor_track && evaluation_due) tracked = monitor.at_evaluation(*model, updates);
+    last = evaluate(*model, data, f.monitor == "pl", exact_now, exact, evaluation_stream, tracked);
     std::map<std::string, double> row = last.values;
     row["epoch"] = p.epoch;
     row["epoch_seconds"] = p.epoch_seconds;
@@ -425,7 +499,8 @@ void run(const TrainFlags& given) {
     row["learning_rate"] = p.learning_rate;
     if (p.objective) row["batch_objective"] = *p.objective;
     if (p.reconstruction_error) row["batch_reconstruction_error"] = *p.reconstruction_error;
-    for (const auto& [key, value] : p.diagnostics) row[key] = value;
+    for (const auto& [key, value] : p.diagnostics)
+      row[key] = value;
     metrics.add_row(row);
     metrics.write(metrics_path);
     settings["epochs_completed"] = p.epoch;
@@ -437,7 +512,7 @@ void run(const TrainFlags& given) {
     }
     // One line per evaluated epoch, and about ten over the run besides.
     const int stride = std::max(1, f.epochs / 10);
-    if (exact_now || p.epoch == 1 || p.epoch % stride == 0 || p.epoch == f.epochs) {
+    if (exact_now || tracked || p.epoch == 1 || p.epoch % stride == 0 || p.epoch == f.epochs) {
       inform(fmt::format("epoch {}/{}  {:.2f} s  {}", p.epoch, p.epochs, p.epoch_seconds, text),
              &bar);
     }
@@ -450,7 +525,8 @@ void run(const TrainFlags& given) {
   std::string last_checkpoint;  // where it stands, in words
   const auto on_checkpoint = [&](const TrainerState& state) {
     nlohmann::json rows = nlohmann::json::array();
-    for (std::size_t i = 0; i < metrics.rows(); ++i) rows.push_back(metrics.row(i));
+    for (std::size_t i = 0; i < metrics.rows(); ++i)
+      rows.push_back(metrics.row(i));
     const RandomStream::State& e = evaluation_stream.state();
     Metadata metadata = flatten(settings);
     metadata[kFlagsKey] = flags_json(f).dump();
@@ -458,12 +534,17 @@ void run(const TrainFlags& given) {
     metadata[kElapsedKey] = fmt::format(
         "{:a}", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     metadata[kEvaluationKey] = nlohmann::json::array({e.seed, e.stream, e.position}).dump();
-    save_checkpoint(checkpoint_path, *model, state, metadata);
+    metadata[kMonitorKey] = monitor.numbers().dump();
+    save_checkpoint(checkpoint_path, *model, state, metadata, monitor.matrices());
     last_checkpoint = fmt::format("epoch {}, batch {}/{}", state.epoch, state.batches_done,
                                   (data.train.rows() + f.batch - 1) / f.batch);
   };
   StopSignals signals;
-  Trainer::Hooks hooks{on_batch, on_epoch, on_checkpoint, [&] { return signals.requested(); }};
+  const auto before_update = [&](std::int64_t update) {
+    monitor.before_update(*model, *objective, update);
+  };
+  Trainer::Hooks hooks{on_batch, on_epoch, on_checkpoint, [&] { return signals.requested(); },
+                       before_update};
   Trainer::End end = Trainer::End::completed;
   try {
     end = trainer.run(data.train, hooks);
@@ -471,7 +552,8 @@ void run(const TrainFlags& given) {
     bar.clear();
     std::string kept = "; nothing was written from the diverged state";
     if (!last_checkpoint.empty()) {
-      kept += fmt::format(": the checkpoint of {} is intact in {}", last_checkpoint, checkpoint_path);
+      kept +=
+          fmt::format(": the checkpoint of {} is intact in {}", last_checkpoint, checkpoint_path);
     } else if (epochs_done > 0) {
       kept += fmt::format(": the model after epoch {} is intact in {}", epochs_done, model_path);
     }
@@ -479,19 +561,30 @@ void run(const TrainFlags& given) {
   }
   if (end == Trainer::End::stop_requested) {
     bar.clear();
-    throw Interrupted(signals.signal(),
-                      fmt::format("stopped by {} after {}; checkpoint in {}; continue with `logz "
-                                  "train --resume {}`",
-                                  StopSignals::name(signals.signal()), last_checkpoint,
-                                  checkpoint_path, f.out));
+    throw Interrupted(
+        signals.signal(),
+        fmt::format("stopped by {} after {}; checkpoint in {}; continue with `logz "
+                    "train --resume {}`",
+                    StopSignals::name(signals.signal()), last_checkpoint, checkpoint_path, f.out));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  // The final numbers: exact when monitored, or when the model is tiny.
+  const Index batches = (data.train.rows() + f.batch - 1) / f.batch;
+  monitor.at_end(*model, static_cast<std::int64_t>(epochs_done) * batches);
+
+  // The final numbers: exact when monitored, or when the model is tiny (then
+  // the tracked log Z, if any, is kept beside the exact one).
   const int bits = enumeration_bits(*model);
-  if (!last.values.contains("log_z") && bits <= std::min(kAlwaysExactBits, f.max_exact_bits)) {
+  const bool tracked_last = last.values.contains("log_z_std_error");
+  if ((!last.values.contains("log_z") || tracked_last) &&
+      bits <= std::min(kAlwaysExactBits, f.max_exact_bits)) {
+    const Evaluation tracked = last;
     last = evaluate(*model, data, true, true, exact, evaluation_stream);
+    if (tracked_last) {
+      last.values["tracked_log_z"] = tracked.values.at("log_z");
+      last.values["tracked_log_z_std_error"] = tracked.values.at("log_z_std_error");
+    }
   }
   const RunPictures pictures = write_run_pictures(f.out, *model, *objective, data.train, f.seed);
   nlohmann::json summary = {{"model", model_path},
@@ -502,7 +595,8 @@ void run(const TrainFlags& given) {
                             {"test_examples", data.test.rows()},
                             {"pictures", pictures.files},
                             {"samples_source", pictures.samples_source}};
-  for (const auto& [key, value] : last.values) summary[key] = value;
+  for (const auto& [key, value] : last.values)
+    summary[key] = value;
   if (data.test.rows() > 0 && dynamic_cast<const BitFlipModel*>(model.get()) != nullptr &&
       (last.values.contains("pseudo_log_likelihood") || bits <= kAlwaysExactBits)) {
     summary["test_pseudo_log_likelihood"] = mean(pseudo_log_likelihood(*model, data.test));
@@ -519,32 +613,46 @@ void run(const TrainFlags& given) {
              : pictures.files.size() == 1 ? " and samples.png"
                                           : "",
              f.out);
-  if (last.values.contains("test_log_likelihood")) {
-    fmt::print("exact log Z = {:.4f}; average log-likelihood: train {:.4f}, test {:.4f} nats per "
-               "example\n",
-               last.values["log_z"], last.values["train_log_likelihood"],
-               last.values["test_log_likelihood"]);
+  if (last.values.contains("test_log_likelihood") && last.values.contains("log_z_std_error")) {
+    fmt::print(
+        "log Z = {:.4f} +/- {:.4f} (tracked along the run); average log-likelihood: train "
+        "{:.4f}, test {:.4f} nats per example, +/- {:.4f} from log Z\n",
+        last.values["log_z"], last.values["log_z_std_error"], last.values["train_log_likelihood"],
+        last.values["test_log_likelihood"], last.values["log_z_std_error"]);
+  } else if (last.values.contains("test_log_likelihood")) {
+    fmt::print(
+        "exact log Z = {:.4f}; average log-likelihood: train {:.4f}, test {:.4f} nats per "
+        "example\n",
+        last.values["log_z"], last.values["train_log_likelihood"],
+        last.values["test_log_likelihood"]);
+    if (last.values.contains("tracked_log_z")) {
+      fmt::print("  tracked along the run: log Z = {:.4f} +/- {:.4f}\n",
+                 last.values["tracked_log_z"], last.values["tracked_log_z_std_error"]);
+    }
     if (data.standardized) {
       fmt::print("  test {:.4f} nats per example on the data before standardization\n",
                  last.values["test_log_likelihood_before_standardization"]);
     }
     if (data.dequantized) {
-      fmt::print("  (a density on dequantized pixels in (0, 1)^{0}: minus {0} log 256 = {1:.1f} "
-                 "nats, it bounds the log-probability of the 8-bit images from below)\n",
-                 model->n_visible(), static_cast<double>(model->n_visible()) * std::log(256.0));
+      fmt::print(
+          "  (a density on dequantized pixels in (0, 1)^{0}: minus {0} log 256 = {1:.1f} "
+          "nats, it bounds the log-probability of the 8-bit images from below)\n",
+          model->n_visible(), static_cast<double>(model->n_visible()) * std::log(256.0));
     }
   } else {
-    const std::string method = bits <= f.max_exact_bits                   ? "exact"
+    const std::string method = bits <= f.max_exact_bits                 ? "exact"
                                : f.model == "rbm" || f.model == "gbrbm" ? "ais"
                                                                         : "bridge";
-    fmt::print("log Z of this model sums over 2^{} states; for its log-likelihood run `logz eval {} "
-               "--data {} --logz-method {}`\n",
-               bits, model_path, f.data.source, method);
+    fmt::print(
+        "log Z of this model sums over 2^{} states; for its log-likelihood run `logz eval {} "
+        "--data {} --logz-method {}`\n",
+        bits, model_path, f.data.source, method);
   }
   if (last.values.contains("test_log_likelihood_learned_normalizer")) {
-    fmt::print("with NCE's learned normalizer log Z = {:.4f} (a parameter, not an estimate of the "
-               "true log Z): test {:.4f} nats per example\n",
-               last.values["learned_log_z"], last.values["test_log_likelihood_learned_normalizer"]);
+    fmt::print(
+        "with NCE's learned normalizer log Z = {:.4f} (a parameter, not an estimate of the "
+        "true log Z): test {:.4f} nats per example\n",
+        last.values["learned_log_z"], last.values["test_log_likelihood_learned_normalizer"]);
   }
 }
 
@@ -577,7 +685,8 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--k", f->k, "Gibbs sweeps per update (cd, pcd; ladder sweeps for pt)")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  c->add_option("--chains", f->chains, "Persistent chains for pcd, chains per temperature for pt (0: the batch size)")
+  c->add_option("--chains", f->chains,
+                "Persistent chains for pcd, chains per temperature for pt (0: the batch size)")
       ->check(CLI::Range(0L, 1L << 24))
       ->capture_default_str();
   c->add_option("--temperatures", f->temperatures,
@@ -618,10 +727,11 @@ Command add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"sgd", "adam"}))
       ->capture_default_str();
   c->add_option("--lr", f->lr, "Learning rate (> 0)")->capture_default_str();
-  f->momentum_option =
-      c->add_option("--momentum", f->momentum, "Momentum, in [0, 1) (Adam's beta1; 0.9 unless given)")
-          ->capture_default_str();
-  c->add_option("--weight-decay", f->weight_decay, "L2 penalty on the weights W or couplings J (>= 0)")
+  f->momentum_option = c->add_option("--momentum", f->momentum,
+                                     "Momentum, in [0, 1) (Adam's beta1; 0.9 unless given)")
+                           ->capture_default_str();
+  c->add_option("--weight-decay", f->weight_decay,
+                "L2 penalty on the weights W or couplings J (>= 0)")
       ->capture_default_str();
   c->add_option("--lr-schedule", f->lr_schedule,
                 "constant, linear (to --lr-final at the last update) or exponential")
@@ -636,19 +746,24 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--monitor", f->monitor,
                 "Measured after each evaluated epoch: recon (reconstruction error of RBMs), pl "
                 "(also the pseudo-log-likelihood of training examples), exact (also exact log Z "
-                "and train/test log-likelihood; small models)")
-      ->check(CLI::IsMember({"recon", "pl", "exact"}))
+                "and train/test log-likelihood; small models), track (log Z tracked along the run "
+                "from the training's chains, any size, with its standard error, and the "
+                "log-likelihoods)")
+      ->check(CLI::IsMember({"recon", "pl", "exact", "track"}))
       ->capture_default_str();
-  c->add_option("--eval-every", f->eval_every, "Exact monitoring every N epochs (and the last)")
+  c->add_option("--eval-every", f->eval_every,
+                "Exact or tracked log Z and log-likelihoods every N epochs (and the last)")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  add_monitor_flags(*c, *f);
   c->add_option("--max-exact-bits", f->max_exact_bits,
                 "Refuse exact enumeration of more than 2^N states")
       ->check(CLI::Range(1, 40))
       ->capture_default_str();
-  c->add_option("--out", f->out,
-                "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors, "
-                "samples.png, filters.png (RBMs)");
+  c->add_option(
+      "--out", f->out,
+      "Run folder: model.safetensors, metrics.csv, settings.json, checkpoint.safetensors, "
+      "samples.png, filters.png (RBMs)");
   c->add_option("--checkpoint-every", f->checkpoint_every,
                 "Write DIR/checkpoint.safetensors every N epochs (\"2\", \"2epochs\") or N batches "
                 "(\"500batches\"), besides at the end and on SIGINT/SIGTERM, which stop training "

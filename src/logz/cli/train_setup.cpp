@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "logz/error.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/gaussian.hpp"
@@ -26,7 +29,9 @@ namespace {
 // enumeration of up to 2^20 states takes a fraction of a second.
 constexpr int kStartExactBits = 20;
 
-bool given(const CLI::Option* option) { return option != nullptr && option->count() > 0; }
+bool given(const CLI::Option* option) {
+  return option != nullptr && option->count() > 0;
+}
 
 // Where NCE's learned log normalizer starts: the starting model's log Z when
 // it is cheap to know, else the log Z of the path's base (exact for an RBM
@@ -47,7 +52,8 @@ double starting_log_normalizer(const EnergyModel& model) {
 std::unique_ptr<EnergyModel> make_bare_model(const TrainFlags& f, const Dataset& data) {
   const Index n = data.train.cols();
   const bool hidden_given = given(f.hidden_option);
-  if (f.model != "gbrbm" && given(f.command != nullptr ? f.command->get_option("--sigma") : nullptr)) {
+  if (f.model != "gbrbm" &&
+      given(f.command != nullptr ? f.command->get_option("--sigma") : nullptr)) {
     throw SettingError("--sigma", "applies to a Gaussian-Bernoulli RBM (--model gbrbm) only");
   }
   if (f.model == "ising" || f.model == "gaussian" || f.model == "ica") {
@@ -101,8 +107,8 @@ std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOption
                                           const Dataset& data, const EnergyModel& model) {
   const auto refuse_unless = [&](bool fits, const std::string& what) {
     if (!fits) {
-      throw SettingError("--method", fmt::format("{} needs {}; {} is not one (--model {})", f.method,
-                                                 what, describe_model(model), f.model));
+      throw SettingError("--method", fmt::format("{} needs {}; {} is not one (--model {})",
+                                                 f.method, what, describe_model(model), f.model));
     }
   };
   const bool gibbs = dynamic_cast<const GibbsModel*>(&model) != nullptr;
@@ -131,10 +137,90 @@ std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOption
     return std::make_unique<DenoisingScoreMatching>(f.noise_sigma);
   }
   if (f.method == "nce") {
-    const std::string noise = f.noise != "auto" ? f.noise : model.binary_visible() ? "bernoulli" : "gaussian";
-    return std::make_unique<NoiseContrastiveEstimation>(make_noise(noise, data.train), f.noise_ratio);
+    const std::string noise = f.noise != "auto"        ? f.noise
+                              : model.binary_visible() ? "bernoulli"
+                                                       : "gaussian";
+    return std::make_unique<NoiseContrastiveEstimation>(make_noise(noise, data.train),
+                                                        f.noise_ratio);
   }
   return std::make_unique<ExactLikelihood>(exact);
+}
+
+RunMonitorOptions monitor_options(const TrainFlags& f, const Dataset& data,
+                                  const EnergyModel& model) {
+  RunMonitorOptions options;
+  options.track = f.monitor == "track";
+  options.track_chains = f.track_chains;
+  options.track_replicates = f.track_replicates;
+  options.track_steps = static_cast<std::size_t>(f.track_betas);
+  options.track_max_steps = static_cast<std::size_t>(f.track_max_betas);
+  options.snapshot_every = f.snapshot_every;
+  options.snapshot_acceptance = f.snapshot_acceptance;
+  options.trajectory_folder = (std::filesystem::path(f.out) / "trajectory").string();
+  options.seed = f.seed;
+  if (model.binary_visible()) options.base_visible_bias = visible_log_odds(data.train);
+  options.validate();
+  const bool gibbs = dynamic_cast<const GibbsModel*>(&model) != nullptr;
+  if (options.track && !gibbs && !model.has_closed_form_log_z()) {
+    throw SettingError("--monitor",
+                       fmt::format("track needs a model with a Gibbs sampler (rbm, "
+                                   "gbrbm, ising) or a closed-form log Z; {} has neither",
+                                   describe_model(model)));
+  }
+  if (options.snapshot_acceptance > 0.0 && f.method != "pcd" && f.method != "pt") {
+    throw SettingError("--snapshot-acceptance", fmt::format("estimates the acceptance from the "
+                                                            "training's persistent chains: pcd and "
+                                                            "pt keep them, {} does not",
+                                                            f.method));
+  }
+  return options;
+}
+
+nlohmann::json monitor_json(const TrainFlags& f) {
+  nlohmann::json j = {{"monitor", f.monitor}, {"eval_every", f.eval_every}};
+  if (f.monitor == "track") {
+    j["track_chains"] = f.track_chains;
+    j["track_replicates"] = f.track_replicates;
+    j["track_betas"] = f.track_betas;
+    j["track_max_betas"] = f.track_max_betas;
+  }
+  j["snapshot_every"] = f.snapshot_every;
+  j["snapshot_acceptance"] = f.snapshot_acceptance;
+  return j;
+}
+
+void add_monitor_flags(CLI::App& c, TrainFlags& f) {
+  c.add_option("--track-chains", f.track_chains,
+               "--monitor track: particles of the SMC that estimates log Z at each evaluation")
+      ->check(CLI::Range(2L, 1L << 24))
+      ->capture_default_str();
+  c.add_option("--track-replicates", f.track_replicates,
+               "--monitor track: independent populations of the particles, whose spread is the "
+               "error bar (0: plain AIS)")
+      ->check(CLI::Range(0L, 1L << 24))
+      ->capture_default_str();
+  c.add_option("--track-betas", f.track_betas,
+               "--monitor track: annealing steps of the first evaluation (sm2008's shape); later "
+               "ones start from what the last needed")
+      ->check(CLI::Range(3L, 1000000000L))
+      ->capture_default_str();
+  c.add_option("--track-max-betas", f.track_max_betas,
+               "--monitor track: the most steps an evaluation may spend to make its interval "
+               "trustworthy (0: 16 times --track-betas)")
+      ->check(CLI::Range(0L, 1000000000L))
+      ->capture_default_str();
+  c.add_option(
+       "--snapshot-every", f.snapshot_every,
+       "Keep the trajectory: a snapshot of the parameters in DIR/trajectory/ every N updates "
+       "(0: not by count); the first and last models are always kept")
+      ->check(CLI::Range(0L, 1L << 40))
+      ->capture_default_str();
+  c.add_option("--snapshot-acceptance", f.snapshot_acceptance,
+               "Keep the trajectory: a snapshot whenever the estimated swap acceptance between the "
+               "last snapshot and the model falls below this (pcd, pt: from their chains, checked "
+               "every 10 updates; 0: not by acceptance)")
+      ->check(CLI::Range(0.0, 0.999))
+      ->capture_default_str();
 }
 
 }  // namespace logz::cli

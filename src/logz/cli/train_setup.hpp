@@ -20,6 +20,7 @@
 #include "logz/estimators/exact.hpp"
 #include "logz/models/energy_model.hpp"
 #include "logz/objectives/objective.hpp"
+#include "logz/train/run_monitor.hpp"
 
 namespace logz::cli {
 
@@ -33,10 +34,10 @@ struct TrainFlags {
   long chains = 0;
   int temperatures = 10;
   std::string scan = "sequential";
-  std::string sigma = "learned";     // gbrbm: learned or fixed visible standard deviations
-  double noise_sigma = 0.1;          // dsm: standard deviation of the corruption
-  double noise_ratio = 5.0;          // nce: noise samples per data point (nu)
-  std::string noise = "auto";        // nce: auto, gaussian, uniform, bernoulli
+  std::string sigma = "learned";  // gbrbm: learned or fixed visible standard deviations
+  double noise_sigma = 0.1;       // dsm: standard deviation of the corruption
+  double noise_ratio = 5.0;       // nce: noise samples per data point (nu)
+  std::string noise = "auto";     // nce: auto, gaussian, uniform, bernoulli
   int epochs = 20;
   long batch = 100;
   std::string optimizer = "sgd";
@@ -50,6 +51,12 @@ struct TrainFlags {
   std::uint64_t seed = 0;
   std::string monitor = "recon";
   int eval_every = 1;
+  long track_chains = 100;         // --monitor track: particles of each evaluation's SMC
+  long track_replicates = 10;      // ... in this many independent populations (0: plain AIS)
+  long track_betas = 14500;        // the first evaluation's schedule (sm2008's shape)
+  long track_max_betas = 0;        // an evaluation's budget; 0: 16 times --track-betas
+  long snapshot_every = 0;         // keep the trajectory: a snapshot every N updates
+  double snapshot_acceptance = 0;  // ... or when the swap acceptance to the last falls below this
   int max_exact_bits = ExactOptions{}.max_bits;
   std::string out;
   std::string checkpoint_every = "1epoch";
@@ -72,5 +79,15 @@ std::unique_ptr<EnergyModel> make_model(const TrainFlags& flags, const Dataset& 
 
 std::unique_ptr<Objective> make_objective(const TrainFlags& flags, const ExactOptions& exact,
                                           const Dataset& data, const EnergyModel& model);
+
+// What the run tracks and keeps (--monitor track, --track-*, --snapshot-*),
+// checked against the model: tracking needs a Gibbs sampler.
+RunMonitorOptions monitor_options(const TrainFlags& flags, const Dataset& data,
+                                  const EnergyModel& model);
+// The same, for settings.json.
+nlohmann::json monitor_json(const TrainFlags& flags);
+// Registers --track-chains, --track-replicates, --track-betas,
+// --track-max-betas, --snapshot-every, --snapshot-acceptance.
+void add_monitor_flags(CLI::App& command, TrainFlags& flags);
 
 }  // namespace logz::cli

@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "logz/estimators/log_z_estimate.hpp"
+#include "logz/estimators/particle_system.hpp"
+#include "logz/estimators/spending.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
 
 namespace logz {
@@ -32,6 +34,18 @@ struct AisOptions {
   std::vector<double> betas;  // the schedule, 0 ... 1 (beta_schedule.hpp)
   std::uint64_t seed = 0;
   ProgressCallback progress;  // over steps
+  // Sequential Monte Carlo (particle_system.hpp): the chains form this many
+  // independent replicates, each resampled whenever its effective sample
+  // size falls below `resample_below` of its size. 0 replicates: plain AIS
+  // (every chain its own replicate, never resampled). kAutoReplicates: 10
+  // when the chains are a multiple of 10 and at least 20, else plain AIS.
+  static constexpr Index kAutoReplicates = -1;
+  Index replicates = 0;
+  double resample_below = 0.5;
+
+  // The particle layout these options ask for (SettingError naming --chains
+  // or --replicates when the chains do not split evenly).
+  ParticleOptions particles() const;
 };
 
 // log Z_0 of the base-rate model with visible biases `base` and H hidden units.
@@ -51,11 +65,10 @@ LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias
 LogZEstimate ais_log_z(const GibbsModel& model, const VectorF* base_visible_bias,
                        const AisOptions& options);
 
-// The estimate from importance log-weights of Z / Z_0: log-mean-exp, the
-// delta-method standard error sd(w) / (sqrt(M) mean(w)), the interval
-// log(mean(w) -/+ 3 se(w)) (lower = -inf when mean - 3 se <= 0) and the
-// effective sample size (sum w)^2 / sum w^2.
-LogZEstimate summarize_log_weights(std::vector<double> log_weights, double log_z_base,
-                                   std::string method);
+// AIS or SMC as options say (the fused path for a Bernoulli RBM, the generic
+// one for other Gibbs models), spending more until its interval can be
+// trusted (spending.hpp); options.betas is the first schedule.
+LogZEstimate annealed_log_z(const GibbsModel& model, const VectorF& base_visible_bias,
+                            const AisOptions& options, const SpendingOptions& spending);
 
 }  // namespace logz

@@ -1,7 +1,9 @@
 #include "logz/estimators/beta_schedule.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
 
 #include "logz/error.hpp"
 #include "logz/io/file.hpp"
@@ -27,10 +29,18 @@ std::vector<double> linear_schedule(std::size_t steps) {
 }
 
 std::vector<double> sm2008_schedule() {
+  return sm2008_shaped_schedule(14500);
+}
+
+std::vector<double> sm2008_shaped_schedule(std::size_t steps) {
+  if (steps < 3) throw SettingError("--betas", "an sm2008-shaped schedule needs at least 3 steps");
+  // 500 : 4,000 : 10,000 of the steps, each segment at least one.
+  const std::size_t first = std::max<std::size_t>(1, steps * 500 / 14500);
+  const std::size_t second = std::max<std::size_t>(1, steps * 4000 / 14500);
   std::vector<double> betas = {0.0};
-  append_segment(betas, 0.5, 500);
-  append_segment(betas, 0.9, 4000);
-  append_segment(betas, 1.0, 10000);
+  append_segment(betas, 0.5, first);
+  append_segment(betas, 0.9, second);
+  append_segment(betas, 1.0, steps - first - second);
   return betas;
 }
 
@@ -72,7 +82,8 @@ std::vector<double> read_schedule(const std::string& path) {
     } else if (c == ' ' || c == '\t' || c == '\r' || c == ',') {
       ++i;
     } else if (c == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
+      while (i < text.size() && text[i] != '\n')
+        ++i;
     } else {
       std::size_t end = i;
       while (end < text.size() && text[end] != ',' && text[end] != '\n' && text[end] != ' ' &&

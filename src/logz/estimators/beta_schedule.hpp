@@ -14,6 +14,9 @@ namespace logz {
 
 std::vector<double> linear_schedule(std::size_t steps);
 std::vector<double> sm2008_schedule();
+// The shape of sm2008 in `steps` steps (500 : 4,000 : 10,000 of them on the
+// three segments): a short or long version of it.
+std::vector<double> sm2008_shaped_schedule(std::size_t steps);
 std::vector<double> read_schedule(const std::string& path);
 
 // Throws SettingError(setting) unless betas run from 0 to 1 without decreasing.

@@ -1,8 +1,10 @@
 #include "logz/estimators/bridge.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
+#include <functional>
 #include <limits>
 
 #include "logz/error.hpp"
@@ -17,6 +19,15 @@
 namespace logz {
 namespace {
 
+// Log-ratios between neighbouring levels of a tempering ladder, collected
+// as it runs: up[l][r * s + k] = log f_{l+1} - log f_l and down[l][r * s + k]
+// = log f_l - log f_{l-1} at level l's k-th sample of replica r (s samples per
+// replica).
+struct LadderLogRatios {
+  std::vector<std::vector<double>> up, down;
+  Index replicas = 0, samples_per_replica = 0;
+};
+
 constexpr int kMaxIterations = 1000;
 constexpr double kTolerance = 1e-12;
 // Gibbs sweeps per level of the annealing pass that starts the ladder.
@@ -29,49 +40,42 @@ std::vector<double> influences(const std::vector<double>& x, Index groups, doubl
   std::vector<double> means(static_cast<std::size_t>(groups), 0.0);
   double mean = 0.0;
   for (std::size_t g = 0; g < means.size(); ++g) {
-    for (std::size_t i = 0; i < per; ++i) means[g] += x[g * per + i];
+    for (std::size_t i = 0; i < per; ++i)
+      means[g] += x[g * per + i];
     means[g] /= static_cast<double>(per);
     mean += means[g] / static_cast<double>(groups);
   }
-  for (double& m : means) m = sign * (m - mean) / (mean * static_cast<double>(groups));
+  for (double& m : means)
+    m = sign * (m - mean) / (mean * static_cast<double>(groups));
   return means;
-}
-
-// sum of squares with the small-sample correction G / (G - 1).
-double corrected_squares(const std::vector<double>& influence) {
-  const double g = static_cast<double>(influence.size());
-  if (g < 2) return 0.0;
-  double squares = 0.0;
-  for (double x : influence) squares += x * x;
-  return squares * g / (g - 1);
 }
 
 // log f(v) = -F(v) of a model itself.
 std::vector<double> log_f(const GibbsModel& model, const MatrixF& v) {
   std::vector<double> out(static_cast<std::size_t>(v.rows()));
   model.free_energy(v, out);
-  for (double& x : out) x = -x;
+  for (double& x : out)
+    x = -x;
   return out;
 }
 
 std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> d(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  for (std::size_t i = 0; i < a.size(); ++i)
+    d[i] = a[i] - b[i];
   return d;
 }
 
-// Each replica's samples k in [first, last) of `per` (replica r at r*per + k).
-std::vector<double> samples_between(const std::vector<double>& x, Index replicas, Index first,
-                                    Index last, Index per) {
-  std::vector<double> out;
-  out.reserve(static_cast<std::size_t>(replicas * (last - first)));
-  for (Index r = 0; r < replicas; ++r) {
-    for (Index k = first; k < last; ++k) out.push_back(x[static_cast<std::size_t>(r * per + k)]);
-  }
-  return out;
-}
-
 }  // namespace
+
+double influence_variance(std::span<const double> influence) {
+  const double g = static_cast<double>(influence.size());
+  if (g < 2) return 0.0;
+  double squares = 0.0;
+  for (double x : influence)
+    squares += x * x;
+  return squares * g / (g - 1);
+}
 
 LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0,
                                 std::span<const double> lambda_1, Index chains_1) {
@@ -107,44 +111,65 @@ LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0
   result.influence_0 = influences(a, chains_0, +1.0);
   result.influence_1 = influences(rb, chains_1, -1.0);
   result.std_error =
-      std::sqrt(corrected_squares(result.influence_0) + corrected_squares(result.influence_1));
+      std::sqrt(influence_variance(result.influence_0) + influence_variance(result.influence_1));
   return result;
 }
 
 namespace {
 
-// The samples of replicas [first, last) of every level (s samples each).
-std::vector<std::vector<double>> rows_of(const std::vector<std::vector<double>>& lambda, Index first,
-                                         Index last, Index s) {
-  std::vector<std::vector<double>> out;
-  for (const auto& level : lambda) {
-    out.emplace_back(level.begin() + first * s, level.begin() + last * s);
+// Runs samples * thinning sweeps of the ladder (after_sweep after each) and
+// keeps every thinning-th state of every level.
+LadderLogRatios collect_ladder_log_ratios(const GibbsModel& model, TemperingLadder& ladder,
+                                          Index samples, int thinning, RandomStream& stream,
+                                          const std::function<void()>& after_sweep) {
+  const std::size_t levels = ladder.levels();
+  const Index m = ladder.states(0).rows();
+  LadderLogRatios ratios;
+  ratios.replicas = m;
+  ratios.samples_per_replica = samples;
+  ratios.up.assign(levels, std::vector<double>(static_cast<std::size_t>(m * samples)));
+  ratios.down.assign(levels, std::vector<double>(static_cast<std::size_t>(m * samples)));
+  std::vector<std::vector<double>> at;  // log f at levels l - 1, l, l + 1
+  for (Index k = 0; k < samples; ++k) {
+    for (int i = 0; i < thinning; ++i) {
+      ladder.sweep(stream);
+      if (after_sweep) after_sweep();
+    }
+    for (std::size_t l = 0; l < levels; ++l) {
+      const std::size_t below = l > 0 ? l - 1 : l, above = l + 1 < levels ? l + 1 : l;
+      const PathPoint points[3] = {ladder.point(below), ladder.point(l), ladder.point(above)};
+      model.log_unnormalized(ladder.states(l), points, at);
+      for (Index r = 0; r < m; ++r) {
+        const auto i = static_cast<std::size_t>(r * samples + k), j = static_cast<std::size_t>(r);
+        if (l + 1 < levels) ratios.up[l][i] = at[2][j] - at[1][j];
+        if (l > 0) ratios.down[l][i] = at[1][j] - at[0][j];
+      }
+    }
   }
-  return out;
+  return ratios;
 }
 
-struct LadderSum {
-  double log_ratio = 0.0;
-  double std_error = 0.0;
-};
-
-// The sum of the bridges along the ladder from samples k in [first, last) of
-// each replica, its error combined per replica over all levels.
-LadderSum sum_ladder(const std::vector<std::vector<double>>& lambda_up,
-                     const std::vector<std::vector<double>>& lambda_down, Index replicas,
-                     Index first, Index last, Index per) {
-  LadderSum sum;
+// log Z(top) - log Z(bottom) as the sum of the optimal bridges between
+// neighbouring levels, from replicas [first_replica, last_replica); the
+// error adds each replica's influences over all levels before squaring.
+LogRatioEstimate sum_ladder_bridges(const LadderLogRatios& ratios, Index first_replica,
+                                    Index last_replica) {
+  const Index replicas = last_replica - first_replica, s = ratios.samples_per_replica;
+  const auto rows = [&](const std::vector<double>& x) {
+    return std::vector<double>(x.begin() + first_replica * s, x.begin() + last_replica * s);
+  };
+  LogRatioEstimate sum;
   std::vector<double> replica_influence(static_cast<std::size_t>(replicas), 0.0);
-  for (std::size_t l = 0; l + 1 < lambda_up.size(); ++l) {
-    const LogRatioEstimate ratio = optimal_bridge(
-        samples_between(lambda_up[l], replicas, first, last, per), replicas,
-        samples_between(lambda_down[l + 1], replicas, first, last, per), replicas);
+  for (std::size_t l = 0; l + 1 < ratios.up.size(); ++l) {
+    const LogRatioEstimate ratio =
+        optimal_bridge(rows(ratios.up[l]), replicas, rows(ratios.down[l + 1]), replicas);
     sum.log_ratio += ratio.log_ratio;
+    sum.iterations = std::max(sum.iterations, ratio.iterations);
     for (std::size_t r = 0; r < replica_influence.size(); ++r) {
       replica_influence[r] += ratio.influence_0[r] + ratio.influence_1[r];
     }
   }
-  sum.std_error = std::sqrt(corrected_squares(replica_influence));
+  sum.std_error = std::sqrt(influence_variance(replica_influence));
   return sum;
 }
 
@@ -182,29 +207,14 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
   } else {
     ladder.anneal(kAnnealingSweeps, stream);
   }
-  for (int i = 0; i < options.burn_in; ++i) sweep();
+  for (int i = 0; i < options.burn_in; ++i)
+    sweep();
 
-  // lambda_up[l]: log f_{l+1} - log f_l at level l's samples; lambda_down[l]:
-  // log f_l - log f_{l-1} at level l's samples; replica r's samples at r*s ...
-  std::vector<std::vector<double>> lambda_up(levels), lambda_down(levels);
-  std::vector<std::vector<double>> at;  // log f at levels l - 1, l, l + 1
-  for (auto& x : lambda_up) x.resize(static_cast<std::size_t>(m * s));
-  for (auto& x : lambda_down) x.resize(static_cast<std::size_t>(m * s));
-  for (Index k = 0; k < s; ++k) {
-    for (int i = 0; i < options.thinning; ++i) sweep();
-    for (std::size_t l = 0; l < levels; ++l) {
-      const std::size_t below = l > 0 ? l - 1 : l, above = l + 1 < levels ? l + 1 : l;
-      const PathPoint points[3] = {ladder.point(below), ladder.point(l), ladder.point(above)};
-      model.log_unnormalized(ladder.states(l), points, at);
-      for (Index r = 0; r < m; ++r) {
-        const auto i = static_cast<std::size_t>(r * s + k), j = static_cast<std::size_t>(r);
-        if (l + 1 < levels) lambda_up[l][i] = at[2][j] - at[1][j];
-        if (l > 0) lambda_down[l][i] = at[1][j] - at[0][j];
-      }
-    }
-  }
-
-  const LadderSum all = sum_ladder(lambda_up, lambda_down, m, 0, s, s);
+  const LadderLogRatios ratios =
+      collect_ladder_log_ratios(model, ladder, s, options.thinning, stream, [&] {
+        if (options.progress) options.progress(++done, total_sweeps);
+      });
+  const LogRatioEstimate all = sum_ladder_bridges(ratios, 0, m);
   LogZEstimate estimate;
   estimate.method = "bridge";
   estimate.log_z = model.base_log_partition(base_visible_bias) + all.log_ratio;
@@ -213,10 +223,8 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
   // that climbed from the base must agree within their errors; if they do
   // not, the chains still remember where they started.
   if (two_starts && from_top >= 2 && m - from_top >= 2) {
-    const LadderSum down = sum_ladder(rows_of(lambda_up, 0, from_top, s),
-                                      rows_of(lambda_down, 0, from_top, s), from_top, 0, s, s);
-    const LadderSum up = sum_ladder(rows_of(lambda_up, from_top, m, s),
-                                    rows_of(lambda_down, from_top, m, s), m - from_top, 0, s, s);
+    const LogRatioEstimate down = sum_ladder_bridges(ratios, 0, from_top);
+    const LogRatioEstimate up = sum_ladder_bridges(ratios, from_top, m);
     estimate.diagnostics["start_disagreement"] = down.log_ratio - up.log_ratio;
     estimate.diagnostics["start_disagreement_std_error"] =
         std::sqrt(down.std_error * down.std_error + up.std_error * up.std_error);
@@ -236,8 +244,10 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
   }
   estimate.diagnostics["min_swap_acceptance"] = lowest;
   estimate.diagnostics["min_swap_acceptance_beta"] = betas[lowest_at + 1];
-  estimate.diagnostics["mean_swap_acceptance"] = acceptance.empty() ? 1.0 : sum / static_cast<double>(acceptance.size());
-  estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  estimate.diagnostics["mean_swap_acceptance"] =
+      acceptance.empty() ? 1.0 : sum / static_cast<double>(acceptance.size());
+  estimate.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return estimate;
 }
 

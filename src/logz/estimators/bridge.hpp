@@ -42,6 +42,11 @@ struct LogRatioEstimate {
   std::vector<double> influence_0, influence_1;
 };
 
+// The variance of a sum of independent units' first-order error shares
+// ("influences", as LogRatioEstimate holds them): their sum of squares with
+// the small-sample correction G / (G - 1) for G units; 0 for fewer than 2.
+double influence_variance(std::span<const double> influence);
+
 // lambda_0[i] = log f_1(x_i) - log f_0(x_i) at samples of p_0, in `chains_0`
 // equal consecutive groups (one per chain); lambda_1 likewise at samples of p_1.
 LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0,
@@ -49,11 +54,11 @@ LogRatioEstimate optimal_bridge(std::span<const double> lambda_0, Index chains_0
 
 struct BridgeOptions {
   Index chains = 100;
-  int burn_in = 100;             // sweeps before the first sample at each level
-  int thinning = 5;              // sweeps between samples
+  int burn_in = 100;  // sweeps before the first sample at each level
+  int thinning = 5;   // sweeps between samples
   Index samples_per_chain = 10;
   std::uint64_t seed = 0;
-  ProgressCallback progress;     // over sweeps
+  ProgressCallback progress;  // over sweeps
   // Data to start half the replicas from at beta = 1 (the training data of
   // the model); the other half, and all without data, climb from the base.
   const MatrixF* start = nullptr;

@@ -22,10 +22,9 @@ namespace logz {
 // The four 32-bit words of block `block` of stream (seed, stream).
 inline std::array<std::uint32_t, 4> philox_block(std::uint64_t seed, std::uint64_t stream,
                                                  std::uint64_t block) {
-  r123::Philox4x32::ctr_type counter = {{static_cast<std::uint32_t>(block),
-                                         static_cast<std::uint32_t>(block >> 32),
-                                         static_cast<std::uint32_t>(stream),
-                                         static_cast<std::uint32_t>(stream >> 32)}};
+  r123::Philox4x32::ctr_type counter = {
+      {static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
+       static_cast<std::uint32_t>(stream), static_cast<std::uint32_t>(stream >> 32)}};
   r123::Philox4x32::key_type key = {
       {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
   const auto r = r123::Philox4x32()(counter, key);
@@ -107,6 +106,8 @@ enum class StreamId : std::uint64_t {
   bridge = 8,
   pictures = 9,
   dequantization = 10,
+  tracking = 11,
+  resampling = 12,
 };
 
 inline RandomStream make_stream(std::uint64_t seed, StreamId id) {

@@ -43,7 +43,8 @@ PathPoint TemperingLadder::point(std::size_t level) const {
 }
 
 void TemperingLadder::sweep(RandomStream& stream) {
-  for (std::size_t l = 0; l < betas_.size(); ++l) model_.sweep_visible(states_[l], stream, point(l));
+  for (std::size_t l = 0; l < betas_.size(); ++l)
+    model_.sweep_visible(states_[l], stream, point(l));
   swap_pairs(static_cast<std::size_t>(sweeps_ % 2), stream);
   ++sweeps_;
 }
@@ -52,15 +53,18 @@ void TemperingLadder::anneal(int sweeps, RandomStream& stream, ConstMatrixRef to
   const Index replicas = states_.front().rows(), up = replicas - from_top;
   for (std::size_t l = 1; l < betas_.size() && up > 0; ++l) {
     states_[l].bottomRows(up) = states_[l - 1].bottomRows(up);
-    for (int i = 0; i < sweeps; ++i) model_.sweep_visible(states_[l].bottomRows(up), stream, point(l));
+    for (int i = 0; i < sweeps; ++i)
+      model_.sweep_visible(states_[l].bottomRows(up), stream, point(l));
   }
   if (from_top == 0) return;
   MatrixF& last = states_.back();
-  for (Index r = 0; r < from_top; ++r) last.row(r) = top.row(r * top.rows() / from_top);
+  for (Index r = 0; r < from_top; ++r)
+    last.row(r) = top.row(r * top.rows() / from_top);
   for (std::size_t l = betas_.size() - 1; l-- > 0;) {
     if (betas_[l] == 0.0) break;  // the base level is exact already
     states_[l].topRows(from_top) = states_[l + 1].topRows(from_top);
-    for (int i = 0; i < sweeps; ++i) model_.sweep_visible(states_[l].topRows(from_top), stream, point(l));
+    for (int i = 0; i < sweeps; ++i)
+      model_.sweep_visible(states_[l].topRows(from_top), stream, point(l));
   }
 }
 
@@ -89,9 +93,32 @@ void TemperingLadder::swap_pairs(std::size_t first_level, RandomStream& stream) 
 std::vector<double> TemperingLadder::swap_acceptance() const {
   std::vector<double> rates(accepted_.size(), 0.0);
   for (std::size_t l = 0; l < rates.size(); ++l) {
-    if (proposed_[l] > 0) rates[l] = static_cast<double>(accepted_[l]) / static_cast<double>(proposed_[l]);
+    if (proposed_[l] > 0)
+      rates[l] = static_cast<double>(accepted_[l]) / static_cast<double>(proposed_[l]);
   }
   return rates;
+}
+
+std::vector<double> log_unnormalized_density(const EnergyModel& model, ConstMatrixRef x) {
+  std::vector<double> out(static_cast<std::size_t>(x.rows()));
+  model.free_energy(x, out);
+  for (double& v : out)
+    v = -v;
+  return out;
+}
+
+double expected_swap_acceptance(const EnergyModel& model_a, ConstMatrixRef samples_a,
+                                std::span<const double> log_f_a_at_a, const EnergyModel& model_b,
+                                ConstMatrixRef samples_b, std::span<const double> log_f_b_at_b) {
+  assert(samples_a.rows() == samples_b.rows());
+  const std::vector<double> a_at_b = log_unnormalized_density(model_a, samples_b);
+  const std::vector<double> b_at_a = log_unnormalized_density(model_b, samples_a);
+  double sum = 0.0;
+  for (std::size_t r = 0; r < a_at_b.size(); ++r) {
+    const double log_ratio = a_at_b[r] + b_at_a[r] - log_f_a_at_a[r] - log_f_b_at_b[r];
+    sum += log_ratio >= 0.0 ? 1.0 : std::exp(log_ratio);
+  }
+  return a_at_b.empty() ? 1.0 : sum / static_cast<double>(a_at_b.size());
 }
 
 }  // namespace logz

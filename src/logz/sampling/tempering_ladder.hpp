@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "logz/math/random.hpp"
@@ -72,5 +73,16 @@ class TemperingLadder {
   std::vector<std::int64_t> accepted_, proposed_;
   std::int64_t sweeps_ = 0;
 };
+
+// log f = -F of each row of `x` under `model`.
+std::vector<double> log_unnormalized_density(const EnergyModel& model, ConstMatrixRef x);
+
+// The expected acceptance of swapping states between two models, as
+// tempering across them would propose it, from paired samples (x_a row r with
+// x_b row r): mean over r of min(1, f_a(x_b) f_b(x_a) / (f_a(x_a) f_b(x_b))).
+// log_f_a_at_a and log_f_b_at_b are the models' own log f at their samples.
+double expected_swap_acceptance(const EnergyModel& model_a, ConstMatrixRef samples_a,
+                                std::span<const double> log_f_a_at_a, const EnergyModel& model_b,
+                                ConstMatrixRef samples_b, std::span<const double> log_f_b_at_b);
 
 }  // namespace logz

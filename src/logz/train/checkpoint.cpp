@@ -1,7 +1,8 @@
 #include "logz/train/checkpoint.hpp"
 
-#include <cstdlib>
 #include <fmt/format.h>
+
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "logz/error.hpp"
@@ -14,9 +15,12 @@ constexpr const char* kStateKey = "train.state";
 constexpr const char* kVelocity = "train.optimizer.velocity";
 constexpr const char* kSecondMoment = "train.optimizer.second_moment";
 constexpr const char* kObjectivePrefix = "train.objective.";
+constexpr const char* kMonitorPrefix = "train.monitor.";
 
 // Doubles as hexadecimal floats: exact in both directions.
-std::string exact_text(double x) { return fmt::format("{:a}", x); }
+std::string exact_text(double x) {
+  return fmt::format("{:a}", x);
+}
 
 double parse_exact(const nlohmann::json& value, const std::string& path, const char* key) {
   const std::string text = value.get<std::string>();
@@ -40,7 +44,7 @@ RandomStream::State parse_stream(const nlohmann::json& j) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, const EnergyModel& model, const TrainerState& state,
-                     const Metadata& metadata) {
+                     const Metadata& metadata, const ObjectiveState& monitor) {
   nlohmann::json j = {{"epoch", state.epoch},
                       {"batches_done", state.batches_done},
                       {"order", state.order},
@@ -65,15 +69,21 @@ void save_checkpoint(const std::string& path, const EnergyModel& model, const Tr
                      parameters.tensor(spec.name)});
   }
   const auto add_vector = [&](const char* name, const std::vector<float>& values) {
-    if (!values.empty()) views.push_back({name, {static_cast<std::int64_t>(values.size())}, values});
+    if (!values.empty())
+      views.push_back({name, {static_cast<std::int64_t>(values.size())}, values});
   };
   add_vector(kVelocity, state.optimizer.velocity);
   add_vector(kSecondMoment, state.optimizer.second_moment);
-  for (const auto& [name, matrix] : state.objective.matrices) {
-    views.push_back({kObjectivePrefix + name,
-                     {static_cast<std::int64_t>(matrix.rows()), static_cast<std::int64_t>(matrix.cols())},
-                     std::span<const float>(matrix.data(), static_cast<std::size_t>(matrix.size()))});
-  }
+  const auto add_matrices = [&](const std::string& prefix, const ObjectiveState& part) {
+    for (const auto& [name, matrix] : part.matrices) {
+      views.push_back(
+          {prefix + name,
+           {static_cast<std::int64_t>(matrix.rows()), static_cast<std::int64_t>(matrix.cols())},
+           std::span<const float>(matrix.data(), static_cast<std::size_t>(matrix.size()))});
+    }
+  };
+  add_matrices(kObjectivePrefix, state.objective);
+  add_matrices(kMonitorPrefix, monitor);
   write_safetensors(path, views, all);
 }
 
@@ -87,8 +97,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path, EnergyModel& model) {
   }
   const auto state_text = saved.metadata.find(kStateKey);
   if (state_text == saved.metadata.end()) {
-    throw FileError(path, "is a model file without training state (no __metadata__.\"train.state\"): "
-                          "not a checkpoint");
+    throw FileError(path,
+                    "is a model file without training state (no __metadata__.\"train.state\"): "
+                    "not a checkpoint");
   }
   LoadedCheckpoint loaded;
   TrainerState& state = loaded.state;
@@ -107,8 +118,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path, EnergyModel& model) {
     state.optimizer.steps = j.at("optimizer_steps").get<std::int64_t>();
     state.objective.counts = j.at("objective_counts").get<std::map<std::string, std::int64_t>>();
   } catch (const nlohmann::json::exception& e) {
-    throw FileError(path, fmt::format("__metadata__.\"train.state\" is not a valid training state: {}",
-                                      e.what()));
+    throw FileError(
+        path,
+        fmt::format("__metadata__.\"train.state\" is not a valid training state: {}", e.what()));
   }
 
   // The tensors beyond the model's.
@@ -119,8 +131,11 @@ LoadedCheckpoint load_checkpoint(const std::string& path, EnergyModel& model) {
       state.optimizer.velocity = t.values;
     } else if (t.name == kSecondMoment) {
       state.optimizer.second_moment = t.values;
-    } else if (t.name.starts_with(kObjectivePrefix) && t.shape.size() == 2) {
-      MatrixF& m = state.objective.matrices[t.name.substr(std::string(kObjectivePrefix).size())];
+    } else if ((t.name.starts_with(kObjectivePrefix) || t.name.starts_with(kMonitorPrefix)) &&
+               t.shape.size() == 2) {
+      const bool objective = t.name.starts_with(kObjectivePrefix);
+      const std::size_t prefix = std::string(objective ? kObjectivePrefix : kMonitorPrefix).size();
+      MatrixF& m = (objective ? state.objective : loaded.monitor).matrices[t.name.substr(prefix)];
       m.resize(t.shape[0], t.shape[1]);
       std::copy(t.values.begin(), t.values.end(), m.data());
     } else {

@@ -5,7 +5,9 @@
 //   tensors   the model's parameters, as in a model file;
 //             "train.optimizer.velocity" and "train.optimizer.second_moment"
 //             [P] (P parameters; the second only for Adam);
-//             "train.objective.<part>" [rows, cols]: persistent chains, ladder levels
+//             "train.objective.<part>" [rows, cols]: persistent chains, ladder levels;
+//             "train.monitor.<part>" [rows, cols]: what the run's observers keep
+//             (the log Z tracker's last point, its own chains)
 //   metadata  the caller's (settings), the model's kind, and "train.state":
 //             a JSON object with the position (epoch, batches_done), the
 //             epoch's shuffle, the random streams' states, the optimizer's
@@ -24,12 +26,15 @@
 
 namespace logz {
 
+// `monitor`: matrices of the observers of the run (their numbers go in
+// `metadata`); may be empty.
 void save_checkpoint(const std::string& path, const EnergyModel& model, const TrainerState& state,
-                     const Metadata& metadata);
+                     const Metadata& metadata, const ObjectiveState& monitor = {});
 
 struct LoadedCheckpoint {
   TrainerState state;
-  Metadata metadata;  // as saved, without "train.state"
+  Metadata metadata;       // as saved, without "train.state"
+  ObjectiveState monitor;  // the "train.monitor.*" matrices
 };
 
 // Loads the parameters into `model`, which must be of the kind and shape the

@@ -1,8 +1,9 @@
 #include "logz/train/trainer.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 #include <numeric>
 #include <vector>
 
@@ -48,7 +49,8 @@ void TrainOptions::validate(Index n_examples) const {
   if (epochs < 1) throw SettingError("--epochs", fmt::format("{} must be at least 1", epochs));
   if (batch_size < 1 || batch_size > n_examples) {
     throw SettingError("--batch", fmt::format("{} must be in [1, {}] (the number of training "
-                                              "examples)", batch_size, n_examples));
+                                              "examples)",
+                                              batch_size, n_examples));
   }
   sgd.validate();
 }
@@ -63,7 +65,7 @@ Trainer::Trainer(EnergyModel& model, Objective& objective, TrainOptions options)
 
 void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
                   const EpochCallback& on_epoch) {
-  run(data, Hooks{on_batch, on_epoch, nullptr, nullptr});
+  run(data, Hooks{on_batch, on_epoch, nullptr, nullptr, nullptr});
 }
 
 Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
@@ -88,18 +90,20 @@ Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
     resume_.reset();
     if (state.order.size() != order.size() || state.batches_done < 0 ||
         state.batches_done > batches || state.epoch < 1) {
-      throw Error(fmt::format("the checkpoint is for {} training examples in {} batches (at batch "
-                              "{}); this run has {} examples in {} batches",
-                              state.order.size(), (static_cast<Index>(state.order.size()) +
-                                                   options_.batch_size - 1) / options_.batch_size,
-                              state.batches_done, n, batches));
+      throw Error(fmt::format(
+          "the checkpoint is for {} training examples in {} batches (at batch "
+          "{}); this run has {} examples in {} batches",
+          state.order.size(),
+          (static_cast<Index>(state.order.size()) + options_.batch_size - 1) / options_.batch_size,
+          state.batches_done, n, batches));
     }
     if (state.epoch > options_.epochs) {
       throw SettingError("--epochs", fmt::format("{} is fewer than the checkpoint's {} epochs",
                                                  options_.epochs, state.epoch));
     }
     for (Index i : state.order) {
-      if (i < 0 || i >= n) throw Error(fmt::format("the checkpoint's shuffle holds example {} of {}", i, n));
+      if (i < 0 || i >= n)
+        throw Error(fmt::format("the checkpoint's shuffle holds example {} of {}", i, n));
     }
     optimizer_.restore(state.optimizer);
     objective_.restore(state.objective, model_);
@@ -161,7 +165,9 @@ Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
       }
       const StepReport report =
           objective_.gradient(model_, batch.topRows(rows), gradient, sampling_);
-      const double update = static_cast<double>((epoch - 1) * batches + b);
+      const std::int64_t update_index = static_cast<std::int64_t>(epoch - 1) * batches + b;
+      if (hooks.before_update) hooks.before_update(update_index);
+      const double update = static_cast<double>(update_index);
       progress.learning_rate = optimizer_.learning_rate(update / total_updates);
       if (optimizer_.step(model_.parameters(), gradient, progress.learning_rate) > 0) {
         // Something blew up; find out what, to say so.

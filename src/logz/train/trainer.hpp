@@ -91,6 +91,12 @@ class Trainer {
     std::function<void(const TrainerState&)> on_checkpoint;
     // Asked after every batch; true ends the run after a checkpoint.
     std::function<bool()> stop_requested;
+    // Called for every update after the objective's gradient and before the
+    // optimizer's step, with the update's index in the whole run (0-based):
+    // the model holds the parameters the gradient was computed at, and the
+    // objective's chains were just advanced at them. An observer (the log Z
+    // tracker) reads them there; it must not change them.
+    std::function<void(std::int64_t update)> before_update;
   };
   enum class End { completed, stopped_by_epoch_callback, stop_requested };
 
