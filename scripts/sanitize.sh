@@ -31,14 +31,16 @@ export UBSAN_OPTIONS=print_stacktrace=1
 # by tests/train/checkpoint_test.cpp. Also left out: install.find_package,
 # which builds examples/cpp against the installed library with its own
 # flags, without the sanitizer runtime.
-slow='^Consistency\.PlRmAndExactMlRecoverAKnownIsingModel$|^cli\.resume_test$'
-left_out="$slow|^install\.find_package$"
+# The long statistical and end-to-end tests (tests/long-tests.regex) run the
+# same code as the short ones, many times over: under the sanitizers they
+# would take most of CI's time and find nothing the short ones do not.
+left_out="$(cat tests/long-tests.regex)|^install\.find_package$"
 ctest --test-dir "$build_dir" --output-on-failure --parallel 2 --timeout 900 --exclude-regex "$left_out"
 if grep -q avx512f /proc/cpuinfo; then
-  # The run above took the AVX-512 kernels; run the library's tests again on
-  # the portable paths (OpenBLAS products, scalar Philox), as scripts/test.sh
-  # does.
+  # The run above took the AVX-512 kernels; run the tests of the kernels and
+  # of the estimators built on them again on the portable paths (OpenBLAS
+  # products, scalar Philox).
   echo "== again without the AVX-512 kernels (LOGZ_NO_AVX512=1) =="
   LOGZ_NO_AVX512=1 ctest --test-dir "$build_dir" --output-on-failure --parallel 2 --timeout 900 \
-    --exclude-regex "^cli\.|$left_out"
+    --tests-regex "$(cat tests/kernel-tests.regex)" --exclude-regex "$left_out"
 fi

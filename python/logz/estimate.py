@@ -5,9 +5,10 @@
 ``exact`` sums over every state of the smaller layer (2^min(V, H) terms;
 a 784 x 25 RBM takes about 4 s); ``ais`` anneals from a base-rate model of
 independent visible units to the RBM (Neal 2001; Salakhutdinov & Murray
-2008), by default as sequential Monte Carlo in 10 independent populations
-whose spread is the error bar, lengthening its schedule until that spread
-can be trusted (the same estimator as ``logz estimate --method ais``).
+2008), lengthening its schedule until the spread of its log-weights is small
+enough for its interval to be trusted (the same estimator as
+``logz estimate --method ais``; ``replicates`` > 0 runs sequential Monte
+Carlo instead).
 Annealing errs low on log Z; an estimate whose budget ran out before its
 interval could be trusted has ``upper`` = inf and ``diagnostics["reliable"]``
 0.
@@ -74,7 +75,7 @@ def base_log_odds(model, base=None):
 
 
 def estimate_log_z(model, method="exact", chains=100, betas="sm2008", seed=0, base=None,
-                   max_exact_bits=30, replicates="auto", resample=0.5, adapt=True, adapt_target=0.0,
+                   max_exact_bits=30, replicates=0, resample=0.5, adapt=True, adapt_target=0.0,
                    max_betas=0):
     """log Z of a Bernoulli RBM, as a LogZEstimate (never a bare number).
 
@@ -94,9 +95,8 @@ def estimate_log_z(model, method="exact", chains=100, betas="sm2008", seed=0, ba
         Data whose marginals make AIS's base-rate model (see ``base_log_odds``).
     max_exact_bits : int
         Exact enumeration of more than 2^max_exact_bits states is refused.
-    replicates : "auto" or int
-        AIS's chains as this many independent SMC populations (0: plain AIS;
-        "auto": 10 when ``chains`` is a multiple of 10 and at least 20).
+    replicates : int
+        AIS's chains as this many independent SMC populations (0: plain AIS).
     resample : float
         SMC: resample a population when its effective sample size falls below
         this fraction of its chains.
@@ -119,11 +119,9 @@ def estimate_log_z(model, method="exact", chains=100, betas="sm2008", seed=0, ba
     method = resolve_method(core, method, max_exact_bits)
     if method == "exact":
         return _core.exact_log_z(core, _check_int("max_exact_bits", max_exact_bits, 1, 40))
-    if replicates == "auto":
-        replicates = -1
     return _core.ais_log_z(core, base_log_odds(model, base), _check_int("chains", chains, 1),
                            schedule(betas), _check_int("seed", seed, 0, 2**64 - 1),
-                           _check_int("replicates", replicates, -1), float(resample), bool(adapt),
+                           _check_int("replicates", replicates, 0), float(resample), bool(adapt),
                            float(adapt_target), _check_int("max_betas", max_betas, 0))
 
 

@@ -92,7 +92,7 @@ void bind_estimators(py::module_& m) {
         return annealed_log_z(rbm, a, options, spending);
       },
       py::arg("rbm"), py::arg("base"), py::arg("chains"), py::arg("betas"), py::arg("seed"),
-      py::arg("replicates") = AisOptions::kAutoReplicates, py::arg("resample") = 0.5,
+      py::arg("replicates") = 0, py::arg("resample") = 0.5,
       py::arg("adapt") = true, py::arg("adapt_target") = 0.0, py::arg("max_betas") = 0);
   m.def(
       "sm2008_schedule", [] { return to_numpy(sm2008_schedule()); },

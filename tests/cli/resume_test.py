@@ -27,6 +27,16 @@ def logz(*args, **kw):
     return subprocess.run([LOGZ, *map(str, args)], capture_output=True, text=True, timeout=600, **kw)
 
 
+def snapshot_bytes(folder):
+    """The trajectory's snapshots, file name to contents."""
+    trajectory = os.path.join(folder, "trajectory")
+    out = {}
+    for name in sorted(os.listdir(trajectory)):
+        with open(os.path.join(trajectory, name), "rb") as f:
+            out[name] = f.read()
+    return out
+
+
 def tensors(path):
     """The tensors' raw bytes by name (safetensors), and the metadata."""
     with open(path, "rb") as f:
@@ -82,15 +92,23 @@ class Resume(unittest.TestCase):
 
     def test_a_signal_at_a_random_batch_then_resume_gives_the_same_model_bit_for_bit(self):
         rng = random.Random(2026)
-        for method, extra, sig in [("pcd", ["--epochs", "40"], signal.SIGINT),
-                                   ("pt", ["--epochs", "12", "--temperatures", "4", "--chains", "50"],
-                                    signal.SIGTERM),
-                                   ("cd", ["--epochs", "40", "--optimizer", "adam", "--lr", "0.01",
-                                           "--lr-schedule", "linear", "--lr-final", "0.001",
-                                           "--checkpoint-every", "13batches"], signal.SIGINT)]:
-            with self.subTest(method=method):
-                args = RUN + ["--method", method] + extra
-                whole, parts = self.folder(method + "-whole"), self.folder(method + "-parts")
+        # The tracked run: 21 hidden units (log Z by annealing, not enumeration),
+        # snapshots by count and by swap acceptance.
+        track = ["--epochs", "20", "--hidden", "21", "--monitor", "track", "--eval-every", "4",
+                 "--track-betas", "300", "--track-max-betas", "1200", "--snapshot-every", "250",
+                 "--snapshot-acceptance", "0.3"]
+        for name, method, extra, sig in [
+                ("pcd", "pcd", ["--epochs", "40"], signal.SIGINT),
+                ("pt", "pt", ["--epochs", "12", "--temperatures", "4", "--chains", "50"],
+                 signal.SIGTERM),
+                ("cd", "cd", ["--epochs", "40", "--optimizer", "adam", "--lr", "0.01",
+                              "--lr-schedule", "linear", "--lr-final", "0.001",
+                              "--checkpoint-every", "13batches"], signal.SIGINT),
+                ("pcd-tracked", "pcd", track, signal.SIGINT)]:
+            with self.subTest(run=name):
+                args = [a for a in RUN if "--hidden" not in extra or a not in ("--hidden", "20")]
+                args += ["--method", method] + extra
+                whole, parts = self.folder(name + "-whole"), self.folder(name + "-parts")
                 proc = logz("train", *args, "--out", whole)
                 self.assertEqual(proc.returncode, 0, proc.stderr)
 
@@ -108,6 +126,9 @@ class Resume(unittest.TestCase):
                 self.assertIn("resuming", proc.stderr)
                 self.assertEqual(model_bytes(whole), model_bytes(parts))
                 self.assertEqual(metrics_without_times(whole), metrics_without_times(parts))
+                if name == "pcd-tracked":
+                    self.assertEqual(snapshot_bytes(whole), snapshot_bytes(parts))
+                    self.assertGreater(len(snapshot_bytes(whole)), 2)
 
     def test_resume_extends_a_finished_run_to_the_same_model_as_a_longer_run(self):
         # With a constant learning rate, 6 epochs then 4 more are 10 epochs.

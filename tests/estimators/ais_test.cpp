@@ -58,7 +58,20 @@ TEST(Ais, SummaryOfReplicatesFollowsItsDefinitions) {
   EXPECT_NEAR(e.log_z, 10.0 + std::log(2.0), 1e-12);
   EXPECT_NEAR(e.std_error, 0.5, 1e-12);
   EXPECT_EQ(e.lower, -std::numeric_limits<double>::infinity());
-  EXPECT_NEAR(e.upper, 10.0 + std::log(2.0 + 12.7062), 1e-4);
+  // The upper end is the larger of the t interval's, 10 + log(2 + 12.71), and
+  // Cox's log-normal one: logs of mean 10 + log(3) / 2 and variance
+  // log(3)^2 / 2, so m + v / 2 + t sqrt(v / 2 + v^2 / 2).
+  const double v = std::log(3.0) * std::log(3.0) / 2;
+  const double cox = 10.0 + std::log(3.0) / 2 + v / 2 + 12.7062 * std::sqrt(v / 2 + v * v / 2);
+  EXPECT_NEAR(e.upper, std::fmax(10.0 + std::log(2.0 + 12.7062), cox), 1e-3);
+  EXPECT_GT(cox, 10.0 + std::log(2.0 + 12.7062));  // Cox's reaches further here
+  // SMC's replicates also widen the interval to their own range.
+  const std::vector<double> spread = {-5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  const LogZEstimate with_range = summarize_replicates(spread, "smc", true);
+  const LogZEstimate without = summarize_replicates(spread, "smc", false);
+  EXPECT_EQ(with_range.lower, -5.0);
+  EXPECT_GT(without.lower, -1.0);
+  EXPECT_EQ(with_range.upper, without.upper);
   EXPECT_NEAR(*e.effective_sample_size, 1.6, 1e-12);
   const std::vector<double> same = {1000.0, 1000.0, 1000.0};
   const LogZEstimate tight = summarize_replicates(same, "ais");

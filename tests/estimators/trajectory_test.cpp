@@ -6,16 +6,12 @@
 #include "logz/estimators/annealing.hpp"
 #include "logz/estimators/exact.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "testing/brute_force.hpp"
 
 namespace logz {
 namespace {
 
-BernoulliRbm random_rbm(Index v, Index h, double scale, std::uint64_t seed) {
-  BernoulliRbm rbm(v, h);
-  RandomStream stream(seed, 99);
-  stream.normal(rbm.parameters().values(), 0.0, scale);
-  return rbm;
-}
+using testing::random_rbm;
 
 void move(BernoulliRbm& rbm, const BernoulliRbm& direction, double step) {
   auto values = rbm.parameters().values();

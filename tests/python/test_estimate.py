@@ -49,7 +49,8 @@ def test_ais_brackets_exact_within_a_few_standard_errors(trained, seed):
 def test_smc_brackets_exact_within_a_few_standard_errors(trained, seed):
     rbm, data = trained
     exact = logz.estimate_log_z(rbm, method="exact").log_z
-    smc = logz.estimate_log_z(rbm, method="ais", chains=100, betas=2000, seed=seed, base=data)
+    smc = logz.estimate_log_z(rbm, method="ais", chains=100, betas=2000, seed=seed, base=data,
+                              replicates=10)
     assert smc.diagnostics["replicates"] == 10 and smc.diagnostics["particles_per_replicate"] == 10
     assert smc.log_weights.shape == (10,)
     assert smc.diagnostics["reliable"] == 1

@@ -93,8 +93,8 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
                   "ais, trajectory: run the chains as this many independent populations of "
                   "sequential Monte Carlo, each resampled when its weights grow uneven "
                   "(--resample), the error bar from their spread; 0: plain AIS, every chain "
-                  "on its own; auto: 10 when --chains is a multiple of 10 and at least 20, else 0")
-      ->check(CLI::IsMember({"auto"}) | CLI::Range(0L, 1L << 24))
+                  "on its own")
+      ->check(CLI::Range(0L, 1L << 24))
       ->capture_default_str();
   command
       .add_option("--adapt", adapt,
@@ -210,7 +210,7 @@ std::vector<double> EstimatorFlags::schedule_betas() const {
 AisOptions EstimatorFlags::ais_options(ProgressBar& bar) const {
   AisOptions options;
   options.chains = chains;
-  options.replicates = replicates == "auto" ? AisOptions::kAutoReplicates : std::stol(replicates);
+  options.replicates = replicates;
   options.resample_below = resample;
   options.betas = schedule_betas();
   options.seed = seed;
@@ -288,13 +288,22 @@ LogZEstimate learned_log_z(const EnergyModel& model) {
 
 std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
   std::vector<std::string> warnings;
-  if (estimate.effective_sample_size && estimate.samples > 0 &&
-      *estimate.effective_sample_size < 0.1 * static_cast<double>(estimate.samples)) {
+  const auto reliable = estimate.diagnostics.find("reliable");
+  if (reliable != estimate.diagnostics.end() && reliable->second == 0.0) {
+    warnings.push_back(fmt::format(
+        "the log-weights still spread {:.2f} nats after {:.0f} steps, more than the {:.2f} whose "
+        "interval can be trusted: the estimate likely errs low, and its interval has no upper end; "
+        "give it more steps (--max-betas) or chains",
+        estimate.diagnostics.at("log_weight_spread"), estimate.diagnostics.at("steps"),
+        estimate.diagnostics.at("trusted_spread")));
+  } else if (reliable == estimate.diagnostics.end() && estimate.effective_sample_size &&
+             estimate.log_weights.size() > 1 &&
+             *estimate.effective_sample_size < 0.1 * static_cast<double>(estimate.log_weights.size())) {
     warnings.push_back(fmt::format(
         "the importance weights rest on few chains (effective sample size {:.1f} of {}): the "
         "estimate likely errs low and its error bar is unreliable; use more --chains or a longer "
         "schedule",
-        *estimate.effective_sample_size, estimate.samples));
+        *estimate.effective_sample_size, estimate.log_weights.size()));
   }
   const auto swaps = estimate.diagnostics.find("min_swap_acceptance");
   if (swaps != estimate.diagnostics.end() && swaps->second < 0.05) {
@@ -316,7 +325,7 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
     }
   }
   if (estimate.method == "ais" && !std::isfinite(estimate.lower)) {
-    warnings.push_back("the 3-standard-error interval reaches zero weight (lower = -inf)");
+    warnings.push_back("the 95% interval reaches zero weight (lower = -inf)");
   }
   return warnings;
 }

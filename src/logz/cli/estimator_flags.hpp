@@ -23,7 +23,7 @@ struct EstimatorFlags {
   std::string method = "exact";
   int max_exact_bits = ExactOptions{}.max_bits;
   long chains = 100;
-  std::string replicates = "auto";  // SMC: independent populations of the chains; 0: plain AIS
+  long replicates = 0;         // SMC: independent populations of the chains; 0: plain AIS
   std::string adapt = "on";         // spend more until the interval can be trusted (spending.hpp)
   double adapt_target = SpendingOptions{}.target_log_sd;
   long max_betas = 0;     // the budget of steps; 0: 16 times the schedule's

@@ -6,6 +6,7 @@
 #include "logz/cli/common.hpp"
 #include "logz/cli/estimator_flags.hpp"
 #include "logz/estimators/log_likelihood.hpp"
+#include "logz/estimators/bracket.hpp"
 #include "logz/estimators/raise.hpp"
 #include "logz/objectives/bit_flip_objectives.hpp"
 #include "logz/models/model_file.hpp"
@@ -19,6 +20,10 @@ struct EvalFlags {
   std::string split = "test";
   EstimatorFlags estimator;
   std::string metric = "log-likelihood";
+  bool bracket = false;
+  double time_budget = 0.0;
+  long examples = 100;
+  long raise_betas = 14500;
   bool json = false;
 };
 
@@ -65,6 +70,59 @@ void run_raise(const EvalFlags& flags, const BernoulliRbm& rbm, const VectorF& b
              "examples\n", r.std_error_of_mean);
 }
 
+std::string bound_text(double x) {
+  return std::isfinite(x) ? fmt::format("{:.4f}", x) : fmt::format("{}", x);
+}
+
+// --bracket: the average log-likelihood bounded from both sides (bracket.hpp).
+void run_bracket(const EvalFlags& flags, const BernoulliRbm& rbm, const VectorF& base,
+                 const MatrixF& data, const std::string& data_name, ProgressBar& bar) {
+  BracketOptions options;
+  options.time_budget = flags.time_budget;
+  options.forward = flags.estimator.ais_options(bar);
+  options.spending = flags.estimator.spending_options();
+  options.raise_steps = static_cast<std::size_t>(flags.raise_betas);
+  options.examples = flags.examples;
+  options.seed = flags.estimator.seed;
+  options.progress = options.forward.progress;
+  const LogLikelihoodBracket b = log_likelihood_bracket(rbm, base, data, options);
+  bar.clear();
+  const double width = b.upper - b.lower;
+  if (flags.json) {
+    nlohmann::json forward = to_json(b.forward);
+    forward["steps"] = b.forward.diagnostics.at("steps");
+    print_json({{"bracket", {{"lower", b.lower},
+                             {"upper", std::isfinite(b.upper) ? nlohmann::json(b.upper) : nlohmann::json(nullptr)},
+                             {"width", std::isfinite(width) ? nlohmann::json(width) : nlohmann::json(nullptr)}}},
+                {"avg_negative_free_energy", b.average_negative_free_energy},
+                {"examples", b.examples},
+                {"forward", forward},
+                {"raise", {{"log_z_upper", b.log_z_upper},
+                           {"std_error", b.log_z_upper_std_error},
+                           {"examples", b.raise_examples},
+                           {"steps", b.raise_steps},
+                           {"seconds", b.raise_seconds}}},
+                {"time_budget", flags.time_budget},
+                {"seconds", b.seconds},
+                {"model", flags.model_path},
+                {"data", data_name},
+                {"split", flags.split},
+                {"warnings", estimate_warnings(b.forward)}});
+    return;
+  }
+  fmt::print("data {} ({} split, {} examples)\n", data_name, flags.split, b.examples);
+  fmt::print("average log-likelihood in [{}, {}] nats per example: width {}  ({:.1f} s)\n",
+             bound_text(b.lower), bound_text(b.upper), bound_text(width), b.seconds);
+  fmt::print("  upper: mean(-F) {:.4f} minus the low end of log Z = {:.4f} +/- {:.4f} (forward "
+             "annealing, {} steps; it errs low)\n",
+             b.average_negative_free_energy, b.forward.log_z, b.forward.std_error,
+             b.forward.diagnostics.at("steps"));
+  fmt::print("  lower: mean(-F) minus log Z <= {:.4f} +/- {:.4f} (RAISE from {} of the {} "
+             "examples, drawn at random, {} steps; it errs high)\n",
+             b.log_z_upper, b.log_z_upper_std_error, b.raise_examples, b.examples, b.raise_steps);
+  for (const std::string& warning : estimate_warnings(b.forward)) fmt::print("  warning: {}\n", warning);
+}
+
 void run_pseudolikelihood(const EvalFlags& flags, const EnergyModel& model, const MatrixF& data,
                           const std::string& data_name) {
   const auto start = std::chrono::steady_clock::now();
@@ -93,10 +151,14 @@ void run_pseudolikelihood(const EvalFlags& flags, const EnergyModel& model, cons
   fmt::print("  standard error of the mean over these examples: +/- {:.4f}\n", se);
 }
 
-void run(const EvalFlags& flags) {
+void run(EvalFlags flags) {
+  flags.model_path = resolve_model_path(flags.model_path, flags.estimator);
   const LoadedModel loaded = load_model(flags.model_path);
+  flags.estimator.model_updates = updates_completed(loaded);
   const EnergyModel& model = *loaded.model;
-  if (flags.metric == "log-likelihood") flags.estimator.check_applies_to(model, flags.model_path);
+  if (flags.metric == "log-likelihood" && !flags.bracket) {
+    flags.estimator.check_applies_to(model, flags.model_path);
+  }
   const Dataset dataset = load_data_for(with_model_preprocessing(flags.data, loaded), model,
                                         flags.model_path);
   const MatrixF data = split_of(dataset, flags.split);
@@ -107,8 +169,12 @@ void run(const EvalFlags& flags) {
   }
   ProgressBar bar(parse_progress_mode(flags.estimator.progress));
   VectorF base;
-  if (flags.estimator.method != "exact" && flags.estimator.method != "learned") {
+  if (flags.bracket || (flags.estimator.method != "exact" && flags.estimator.method != "learned")) {
     base = annealing_base(flags.estimator, model, &dataset);
+  }
+  if (flags.bracket) {
+    run_bracket(flags, enumerable_rbm(model, "--bracket"), base, data, dataset.name, bar);
+    return;
   }
   if (flags.estimator.method == "raise") {
     run_raise(flags, enumerable_rbm(model, "--logz-method"), base, data, dataset.name, bar);
@@ -197,16 +263,37 @@ Command add_eval_command(CLI::App& app) {
   auto flags = std::make_shared<EvalFlags>();
   CLI::App* command = app.add_subcommand(
       "eval", "Average log-likelihood of a data set under a saved model, in nats per example");
-  command->add_option("model", flags->model_path, "Model file (.safetensors)")->required();
+  command->add_option("model", flags->model_path,
+                      "Model file (.safetensors), or the run folder of `logz train` (its "
+                      "model.safetensors; --logz-method trajectory anneals along its snapshots)")
+      ->required();
   flags->data.add_to(*command);
   command->add_option("--split", flags->split, "Which examples: test, train or all")
       ->check(CLI::IsMember({"test", "train", "all"}))
       ->capture_default_str();
-  flags->estimator.add_to(*command, "--logz-method", {"exact", "ais", "bridge", "raise", "learned"});
+  flags->estimator.add_to(*command, "--logz-method",
+                          {"exact", "ais", "bridge", "raise", "learned", "trajectory"});
   command->add_option("--metric", flags->metric,
                       "log-likelihood (needs log Z) or pseudolikelihood (the exact "
                       "pseudo-log-likelihood over all bits, sum_i log p(x_i | x_-i); no Z)")
       ->check(CLI::IsMember({"log-likelihood", "pseudolikelihood"}))
+      ->capture_default_str();
+  command->add_flag("--bracket", flags->bracket,
+                    "Bound the average log-likelihood from both sides: above by forward annealing "
+                    "(--chains, --replicates, --max-betas), below by RAISE from --examples examples "
+                    "(--raise-betas); prints both and the width");
+  command->add_option("--time-budget", flags->time_budget,
+                      "--bracket: seconds for both bounds, shared by measuring each (0: the step "
+                      "counts given)")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  command->add_option("--examples", flags->examples,
+                      "--bracket: examples RAISE runs from, drawn at random with --seed (0: all)")
+      ->check(CLI::Range(0L, 1L << 30))
+      ->capture_default_str();
+  command->add_option("--raise-betas", flags->raise_betas,
+                      "--bracket without --time-budget: RAISE's steps (sm2008's shape)")
+      ->check(CLI::Range(3L, 1000000000L))
       ->capture_default_str();
   command->add_flag("--json", flags->json,
                     "Print one JSON object: avg_log_likelihood, std_error, lower, upper, "

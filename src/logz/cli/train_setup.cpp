@@ -191,12 +191,12 @@ nlohmann::json monitor_json(const TrainFlags& f) {
 
 void add_monitor_flags(CLI::App& c, TrainFlags& f) {
   c.add_option("--track-chains", f.track_chains,
-               "--monitor track: particles of the SMC that estimates log Z at each evaluation")
+               "--monitor track: chains of the AIS that estimates log Z at each evaluation")
       ->check(CLI::Range(2L, 1L << 24))
       ->capture_default_str();
   c.add_option("--track-replicates", f.track_replicates,
-               "--monitor track: independent populations of the particles, whose spread is the "
-               "error bar (0: plain AIS)")
+               "--monitor track: run the chains as this many populations of sequential Monte "
+               "Carlo, whose spread is the error bar (0: plain AIS)")
       ->check(CLI::Range(0L, 1L << 24))
       ->capture_default_str();
   c.add_option("--track-betas", f.track_betas,

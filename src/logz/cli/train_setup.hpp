@@ -51,8 +51,8 @@ struct TrainFlags {
   std::uint64_t seed = 0;
   std::string monitor = "recon";
   int eval_every = 1;
-  long track_chains = 100;         // --monitor track: particles of each evaluation's SMC
-  long track_replicates = 10;      // ... in this many independent populations (0: plain AIS)
+  long track_chains = 100;         // --monitor track: chains of each evaluation's AIS
+  long track_replicates = 0;       // ... as this many SMC populations (0: plain AIS)
   long track_betas = 14500;        // the first evaluation's schedule (sm2008's shape)
   long track_max_betas = 0;        // an evaluation's budget; 0: 16 times --track-betas
   long snapshot_every = 0;         // keep the trajectory: a snapshot every N updates

@@ -24,10 +24,6 @@ double base_rate_log_z(const VectorF& base_visible_bias, Index n_hidden) {
 
 ParticleOptions AisOptions::particles() const {
   if (chains < 1) throw SettingError("--chains", "AIS needs at least one chain");
-  if (replicates == kAutoReplicates) {
-    if (chains >= 20 && chains % 10 == 0) return {10, chains / 10, resample_below};
-    return {chains, 1, 0.0};
-  }
   if (replicates == 0) return {chains, 1, 0.0};
   if (replicates < 0 || chains % replicates != 0) {
     throw SettingError("--replicates", fmt::format("{} chains do not split into {} replicates of "

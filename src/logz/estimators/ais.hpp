@@ -37,9 +37,7 @@ struct AisOptions {
   // Sequential Monte Carlo (particle_system.hpp): the chains form this many
   // independent replicates, each resampled whenever its effective sample
   // size falls below `resample_below` of its size. 0 replicates: plain AIS
-  // (every chain its own replicate, never resampled). kAutoReplicates: 10
-  // when the chains are a multiple of 10 and at least 20, else plain AIS.
-  static constexpr Index kAutoReplicates = -1;
+  // (every chain its own replicate, never resampled).
   Index replicates = 0;
   double resample_below = 0.5;
 

@@ -10,6 +10,7 @@
 #include "logz/error.hpp"
 #include "logz/estimators/ais.hpp"
 #include "logz/estimators/beta_schedule.hpp"
+#include "logz/estimators/particle_system.hpp"
 #include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
 #include "logz/math/log_space.hpp"
@@ -229,8 +230,17 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
     estimate.diagnostics["start_disagreement_std_error"] =
         std::sqrt(down.std_error * down.std_error + up.std_error * up.std_error);
   }
-  estimate.lower = estimate.log_z - 3 * estimate.std_error;
-  estimate.upper = estimate.log_z + 3 * estimate.std_error;
+  // A 95% interval (Student's t over the replicas). Where the two starts
+  // disagree beyond their errors, the estimate is biased by up to about half
+  // their distance: the interval is widened to reach both halves' estimates.
+  const double t = student_t_975(static_cast<double>(m - 1));
+  double half_width = t * estimate.std_error;
+  if (const auto d = estimate.diagnostics.find("start_disagreement"); d != estimate.diagnostics.end()) {
+    const double spread = std::fabs(d->second), se = estimate.diagnostics.at("start_disagreement_std_error");
+    if (spread > 3.0 * se) half_width = std::fmax(half_width, spread / 2.0 + t * estimate.std_error);
+  }
+  estimate.lower = estimate.log_z - half_width;
+  estimate.upper = estimate.log_z + half_width;
   estimate.samples = static_cast<std::uint64_t>(m * s) * levels;
   const std::vector<double> acceptance = ladder.swap_acceptance();
   double lowest = 1.0, sum = 0.0;

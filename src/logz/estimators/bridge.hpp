@@ -22,7 +22,9 @@
 // half the replicas start from it at beta = 1 and anneal down, half climb
 // from the base: if the halves disagree (diagnostics "start_disagreement",
 // beyond its standard error), the chains have not forgotten their start and
-// the estimate is biased beyond its error bar; lengthen --burn-in.
+// the estimate is biased beyond its error bar; lengthen --burn-in. The
+// reported interval (lower, upper) is a 95% one (Student's t over the
+// replicas), widened in that case to reach both halves' estimates.
 #pragma once
 
 #include <span>

@@ -113,7 +113,8 @@ std::vector<double> ParticleSystem::replicate_log_z() const {
 }
 
 LogZEstimate ParticleSystem::estimate(std::string method) const {
-  LogZEstimate estimate = summarize_replicates(replicate_log_z(), std::move(method));
+  LogZEstimate estimate =
+      summarize_replicates(replicate_log_z(), std::move(method), options_.per_replicate > 1);
   estimate.samples = static_cast<std::uint64_t>(options_.particles());
   estimate.diagnostics["replicates"] = static_cast<double>(options_.replicates);
   estimate.diagnostics["particles_per_replicate"] = static_cast<double>(options_.per_replicate);
@@ -126,7 +127,8 @@ LogZEstimate ParticleSystem::estimate(std::string method) const {
   return estimate;
 }
 
-LogZEstimate summarize_replicates(std::span<const double> log_values, std::string method) {
+LogZEstimate summarize_replicates(std::span<const double> log_values, std::string method,
+                                  bool include_range) {
   LogZEstimate estimate;
   estimate.method = std::move(method);
   const double r = static_cast<double>(log_values.size());
@@ -152,6 +154,25 @@ LogZEstimate summarize_replicates(std::span<const double> log_values, std::strin
   } else {
     estimate.lower = mean - t * se > 0 ? max + std::log(mean - t * se) : -kInfinity;
     estimate.upper = max + std::log(mean + t * se);
+    // Cox's interval for the mean of a log-normal law (Land 1972; Zhou & Gao
+    // 1997), from the mean m and variance v of the logs:
+    //   log E = m + v / 2 +/- t sqrt(v / R + v^2 / (2 (R - 1)))
+    // It reaches the part of the right tail that the values have not drawn;
+    // the reported interval is the union of the two.
+    double m = 0.0, v = 0.0;
+    for (double x : log_values) m += x;
+    m /= r;
+    for (double x : log_values) v += (x - m) * (x - m);
+    v /= r - 1;
+    const double center = m + v / 2, half = t * std::sqrt(v / r + v * v / (2 * (r - 1)));
+    estimate.lower = std::fmin(estimate.lower, center - half);
+    estimate.upper = std::fmax(estimate.upper, center + half);
+    if (include_range) {
+      for (double x : log_values) {
+        estimate.lower = std::fmin(estimate.lower, x);
+        estimate.upper = std::fmax(estimate.upper, x);
+      }
+    }
   }
   estimate.effective_sample_size = sum * sum / squares;
   estimate.samples = log_values.size();

@@ -14,15 +14,18 @@
 // is unbiased for Z (Del Moral, Doucet & Jasra, "Sequential Monte Carlo
 // samplers", JRSS B 2006), and replicates are independent. The estimate is
 // log of the mean of the R values Z_r, with the delta-method standard error of
-// that mean over the replicates and a Student-t 95% interval on R - 1 degrees
-// of freedom (asymmetric in log space: log(mean -/+ t se)).
+// that mean over the replicates and a 95% interval (summarize_replicates).
 //
 // Plain AIS (Neal 2001) is the case n = 1, never resampled: R = M replicates
 // of one chain, each weight an unbiased estimate of Z / Z_0. Resampling keeps
 // a population's weights balanced along a long path, so that each replicate's
-// Z_r, a product of many well-behaved means, is far less heavy-tailed than one
-// AIS weight: that is what makes the interval from the replicates' spread
-// honest where AIS's interval from its weights is not.
+// Z_r is less heavy-tailed than one AIS weight, and fewer steps reach a given
+// error; but an interval from 10 replicates rests on 10 values, and measured
+// over 40 seeds on four hard enumerable models it covered the exact log Z in
+// 80% to 95% of runs, against 90% to 97% for plain AIS's interval from 100
+// weights (both spending until their spread was trusted, spending.hpp). Plain
+// AIS is the default; SMC is there for those who want its smaller error per
+// step.
 //
 // Determinism: particles are rows in replicate order; resampling draws one
 // uniform per resampled replicate from the stream given, in replicate order.
@@ -90,10 +93,16 @@ class ParticleSystem {
 };
 
 // log Z from R independent unbiased estimates of Z, given as logs: log of
-// their mean, the delta-method standard error, a Student-t 95% interval on
-// R - 1 degrees of freedom (lower = -inf when the mean minus t se is not
-// positive), and their effective sample size (sum w)^2 / sum w^2. With one
-// value there is no spread: std_error 0 and an interval of (-inf, +inf).
-LogZEstimate summarize_replicates(std::span<const double> log_values, std::string method);
+// their mean, the delta-method standard error, and their effective sample size
+// (sum w)^2 / sum w^2. The 95% interval is the union of the Student-t interval
+// of their mean on R - 1 degrees of freedom (log(mean -/+ t se); its lower end
+// -inf when mean - t se is not positive) and Cox's interval for a log-normal
+// mean, which reaches the part of a right tail that the values have not drawn;
+// with `include_range`, also the range of the values (SMC's replicates: the
+// mean of a skewed law lies within the range of 10 draws far more often than
+// within a t-interval from them). With one value there is no spread:
+// std_error 0 and an interval of (-inf, +inf).
+LogZEstimate summarize_replicates(std::span<const double> log_values, std::string method,
+                                  bool include_range = false);
 
 }  // namespace logz

@@ -150,7 +150,16 @@ std::optional<LogZEstimate> RunMonitor::at_evaluation(const EnergyModel& model,
     spending.max_steps =
         options_.track_max_steps > 0 ? options_.track_max_steps : 16 * options_.track_steps;
     estimate = annealed_log_z(gibbs_of(model), base_for(options_, model), ais, spending);
-    warm_steps_ = static_cast<std::size_t>(estimate.diagnostics.at("steps"));
+    // The next evaluation starts where this one's spread says it would have
+    // been enough (the spread falls as the square root of the steps): it may
+    // grow as training sharpens the model, and shrink back when the last
+    // round overshot, never below --track-betas.
+    const double steps = estimate.diagnostics.at("steps");
+    const double spread = estimate.diagnostics.at("log_weight_spread");
+    const double target = estimate.diagnostics.at("trusted_spread");
+    const double enough = steps * std::pow(spread / (0.9 * target), 2.0);
+    warm_steps_ = std::max(options_.track_steps,
+                           static_cast<std::size_t>(std::ceil(std::fmin(enough, steps))));
   }
   ++evaluations_;
   last_estimate_ = estimate;
@@ -212,6 +221,10 @@ nlohmann::json RunMonitor::numbers() const {
           {"snapshot_update", snapshot_update_},
           {"snapshots_written", snapshots_written_},
           {"last_acceptance", hex(last_acceptance_)},
+          // The last evaluation, which a snapshot at its update records.
+          {"last_estimate_update", last_estimate_update_},
+          {"last_log_z", hex(last_estimate_ ? last_estimate_->log_z : 0.0)},
+          {"last_log_z_std_error", hex(last_estimate_ ? last_estimate_->std_error : 0.0)},
           {"snapshot_log_f", hex_list(snapshot_log_f_)}};
 }
 
@@ -225,6 +238,13 @@ void RunMonitor::restore(const ObjectiveState& matrices, const nlohmann::json& j
     snapshots_written_ = j.at("snapshots_written").get<std::int64_t>();
     last_acceptance_ = from_hex(j.at("last_acceptance"));
     snapshot_log_f_ = from_hex_list(j.at("snapshot_log_f"));
+    last_estimate_update_ = j.at("last_estimate_update").get<std::int64_t>();
+    last_estimate_.reset();
+    if (last_estimate_update_ >= 0) {
+      last_estimate_.emplace();
+      last_estimate_->log_z = from_hex(j.at("last_log_z"));
+      last_estimate_->std_error = from_hex(j.at("last_log_z_std_error"));
+    }
     const auto parameters = matrices.matrices.find("snapshot.parameters");
     const auto samples = matrices.matrices.find("snapshot.samples");
     if (parameters != matrices.matrices.end() && samples != matrices.matrices.end()) {

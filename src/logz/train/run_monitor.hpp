@@ -3,8 +3,8 @@
 //
 //   tracking     log Z of the model at every evaluation, for any size, by
 //                annealing with an interval that can be trusted (ais.hpp's
-//                annealed_log_z: SMC from the data's base-rate model,
-//                spending more steps until the spread of its replicates is
+//                annealed_log_z: AIS from the data's base-rate model,
+//                spending more steps until the spread of its log-weights is
 //                small enough, spending.hpp). Each evaluation starts where the
 //                last one ended: with the schedule length the last needed, so
 //                a model that has grown sharp does not pay again for the runs
