@@ -160,6 +160,12 @@ class Trajectory(unittest.TestCase):
         self.assertEqual(out["raise"]["steps"], 3000)
         self.assertLess(b["width"], 5.0)  # a bracket, not a shrug
 
+    def test_bracket_settings_need_the_bracket(self):
+        for flag, value in [("--time-budget", 5), ("--examples", 10), ("--raise-betas", 100)]:
+            proc = run("eval", self.folder, "--data", "mnist10k", flag, value, check=False)
+            self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertIn(f"{flag} requires --bracket", proc.stderr)
+
     def test_snapshot_acceptance_needs_persistent_chains(self):
         proc = run("train", *main_job(method="cd"), "--epochs", 1, "--snapshot-acceptance", 0.5,
                    "--out", os.path.join(self.tmp.name, "cd"), check=False)

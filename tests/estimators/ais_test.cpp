@@ -54,10 +54,11 @@ TEST(Ais, SummaryOfReplicatesFollowsItsDefinitions) {
   const std::vector<double> logs = {10.0 + std::log(1.0), 10.0 + std::log(3.0)};
   const LogZEstimate e = summarize_replicates(logs, "ais");
   // mean 2, sd sqrt(2), se 1: log Z = 10 + log 2, se(log Z) = 1/2, ESS = 16 / 10;
-  // t quantile on 1 degree of freedom 12.71: the interval reaches zero weight.
+  // t quantile on 1 degree of freedom 12.71: the t interval reaches zero
+  // weight, and the lower end is Markov's, log(mean) - log 40.
   EXPECT_NEAR(e.log_z, 10.0 + std::log(2.0), 1e-12);
   EXPECT_NEAR(e.std_error, 0.5, 1e-12);
-  EXPECT_EQ(e.lower, -std::numeric_limits<double>::infinity());
+  EXPECT_NEAR(e.lower, 10.0 + std::log(2.0) - std::log(40.0), 1e-12);
   // The upper end is the larger of the t interval's, 10 + log(2 + 12.71), and
   // Cox's log-normal one: logs of mean 10 + log(3) / 2 and variance
   // log(3)^2 / 2, so m + v / 2 + t sqrt(v / 2 + v^2 / 2).

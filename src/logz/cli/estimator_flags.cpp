@@ -324,8 +324,13 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
           disagreement->second, se));
     }
   }
-  if (estimate.method == "ais" && !std::isfinite(estimate.lower)) {
-    warnings.push_back("the 95% interval reaches zero weight (lower = -inf)");
+  const bool annealed = estimate.method == "ais" || estimate.method == "smc" ||
+                        estimate.method == "trajectory";
+  if (annealed && estimate.std_error > 0.0 &&
+      std::fabs(estimate.lower - (estimate.log_z - std::log(40.0))) < 1e-9) {
+    warnings.push_back(
+        "the weights are too uneven for a t interval: its lower end is Markov's bound, "
+        "log Z - log 40");
   }
   return warnings;
 }

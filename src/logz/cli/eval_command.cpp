@@ -278,7 +278,7 @@ Command add_eval_command(CLI::App& app) {
                       "pseudo-log-likelihood over all bits, sum_i log p(x_i | x_-i); no Z)")
       ->check(CLI::IsMember({"log-likelihood", "pseudolikelihood"}))
       ->capture_default_str();
-  command->add_flag("--bracket", flags->bracket,
+  CLI::Option* bracket = command->add_flag("--bracket", flags->bracket,
                     "Bound the average log-likelihood from both sides: above by forward annealing "
                     "(--chains, --replicates, --max-betas), below by RAISE from --examples examples "
                     "(--raise-betas); prints both and the width");
@@ -286,14 +286,17 @@ Command add_eval_command(CLI::App& app) {
                       "--bracket: seconds for both bounds, shared by measuring each (0: the step "
                       "counts given)")
       ->check(CLI::Range(0.0, 1e9))
+      ->needs(bracket)
       ->capture_default_str();
   command->add_option("--examples", flags->examples,
                       "--bracket: examples RAISE runs from, drawn at random with --seed (0: all)")
       ->check(CLI::Range(0L, 1L << 30))
+      ->needs(bracket)
       ->capture_default_str();
   command->add_option("--raise-betas", flags->raise_betas,
                       "--bracket without --time-budget: RAISE's steps (sm2008's shape)")
       ->check(CLI::Range(3L, 1000000000L))
+      ->needs(bracket)
       ->capture_default_str();
   command->add_flag("--json", flags->json,
                     "Print one JSON object: avg_log_likelihood, std_error, lower, upper, "

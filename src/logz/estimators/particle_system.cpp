@@ -148,8 +148,13 @@ LogZEstimate summarize_replicates(std::span<const double> log_values, std::strin
   estimate.log_z = max + std::log(mean);
   estimate.std_error = se / mean;
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  // Where the spread leaves no lower end (one value, or mean - t se <= 0),
+  // Markov's inequality gives one: the mean is unbiased for Z and positive,
+  // so P(mean > 40 Z) <= 1/40, and log Z >= log(mean) - log 40 at 97.5%, the
+  // lower half of a 95% interval, whatever the tail.
+  const double markov_lower = estimate.log_z - std::log(40.0);
   if (log_values.size() < 2) {
-    estimate.lower = -kInfinity;
+    estimate.lower = markov_lower;
     estimate.upper = kInfinity;
   } else {
     estimate.lower = mean - t * se > 0 ? max + std::log(mean - t * se) : -kInfinity;
@@ -173,6 +178,7 @@ LogZEstimate summarize_replicates(std::span<const double> log_values, std::strin
         estimate.upper = std::fmax(estimate.upper, x);
       }
     }
+    if (!std::isfinite(estimate.lower)) estimate.lower = markov_lower;
   }
   estimate.effective_sample_size = sum * sum / squares;
   estimate.samples = log_values.size();

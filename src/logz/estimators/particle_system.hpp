@@ -95,13 +95,15 @@ class ParticleSystem {
 // log Z from R independent unbiased estimates of Z, given as logs: log of
 // their mean, the delta-method standard error, and their effective sample size
 // (sum w)^2 / sum w^2. The 95% interval is the union of the Student-t interval
-// of their mean on R - 1 degrees of freedom (log(mean -/+ t se); its lower end
-// -inf when mean - t se is not positive) and Cox's interval for a log-normal
+// of their mean on R - 1 degrees of freedom (log(mean -/+ t se)) and Cox's
+// interval for a log-normal
 // mean, which reaches the part of a right tail that the values have not drawn;
 // with `include_range`, also the range of the values (SMC's replicates: the
 // mean of a skewed law lies within the range of 10 draws far more often than
-// within a t-interval from them). With one value there is no spread:
-// std_error 0 and an interval of (-inf, +inf).
+// within a t-interval from them). Where that leaves no lower end (mean - t se
+// not positive, or one value), the lower end is Markov's bound
+// log(mean) - log 40, which holds at 97.5% for any unbiased positive estimate
+// of Z. With one value there is no spread: std_error 0 and no upper end.
 LogZEstimate summarize_replicates(std::span<const double> log_values, std::string method,
                                   bool include_range = false);
 

@@ -6,9 +6,10 @@
 //                annealed_log_z: AIS from the data's base-rate model,
 //                spending more steps until the spread of its log-weights is
 //                small enough, spending.hpp). Each evaluation starts where the
-//                last one ended: with the schedule length the last needed, so
-//                a model that has grown sharp does not pay again for the runs
-//                that found that length out. It draws from its own stream.
+//                last one ended: with the schedule length the last one's spread
+//                says was enough (never below the first), so a model that has
+//                grown sharp does not pay again for the runs that found that
+//                length out. It draws from its own stream.
 //   trajectory   parameter snapshots in RUN_DIR/trajectory/, every N updates
 //                and/or whenever the estimated swap acceptance between the last
 //                snapshot and the model (from the training's persistent chains,
@@ -59,7 +60,7 @@ namespace logz {
 struct RunMonitorOptions {
   bool track = false;
   Index track_chains = 100;
-  Index track_replicates = 10;       // SMC populations of the tracker (0: plain AIS)
+  Index track_replicates = 0;        // SMC populations of the tracker (0: plain AIS)
   std::size_t track_steps = 14500;   // the first evaluation's schedule (sm2008's shape)
   std::size_t track_max_steps = 0;   // an evaluation's budget; 0: 16 times track_steps
   int start_exact_bits = 20;         // log Z is enumerated up to 2^this states instead
