@@ -1,25 +1,15 @@
-// Annealing along any path (annealing_path.hpp), forward and backward.
+// Annealing along any path (annealing_path.hpp), forward.
 //
 // anneal_log_z: AIS (Neal 2001) or, with replicates, SMC (particle_system.hpp):
 // particles start at exact draws of p_0; for k = 1..K the log-weights gain
 // log f_k(x) - log f_{k-1}(x), replicates whose weights grew uneven are
 // resampled, and (before the last step) the particles move by the path's
 // move at k. log Z = log Z_0 + log of the replicates' mean estimate.
-//
-// reverse_anneal_log_likelihood: RAISE (Burda, Grosse & Salakhutdinov 2015)
-// along the path: from each row x_K of `data`, for k = K..1,
-//   acc += log f_k(x_k);  x_{k-1} ~ T_k(. | x_k);  acc -= log f_k(x_{k-1})
-// then acc + log p_0(x_0): an unbiased estimate of p_ann(x), the probability
-// of x under the forward annealing model of this path (raise.hpp says why it
-// errs low). The moves must be reversible (Gibbs sweeps are, up to their
-// order of units, which only makes the reverse kernel the transpose scan;
-// every logz move on binary units is a full block or sequential sweep).
 #pragma once
 
 #include "logz/estimators/annealing_path.hpp"
 #include "logz/estimators/log_z_estimate.hpp"
 #include "logz/estimators/particle_system.hpp"
-#include "logz/estimators/raise.hpp"
 
 namespace logz {
 
@@ -37,9 +27,5 @@ LogZEstimate anneal_log_z(const AnnealingPath& path, const AnnealingOptions& opt
 // first snapshot, which is near its base (small initial weights), and the
 // rest equally over the straight lines between snapshots, at least one each.
 std::vector<std::size_t> trajectory_steps(std::size_t snapshots, std::size_t total);
-
-// One reverse chain per row of `data`; options.particles is ignored.
-RaiseResult reverse_anneal_log_likelihood(const AnnealingPath& path, ConstMatrixRef data,
-                                          const AnnealingOptions& options);
 
 }  // namespace logz
