@@ -18,7 +18,8 @@ bash scripts/install-packages.sh clang libclang-rt-14-dev libomp-14-dev
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLOGZ_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-  -DLOGZ_ARCH="${LOGZ_ARCH:-native}" -DLOGZ_BUILD_TESTS=OFF -DLOGZ_BUILD_BENCH=OFF -DLOGZ_PYTHON=OFF
+  -DLOGZ_ARCH="${LOGZ_ARCH:-native}" -DLOGZ_BUILD_TESTS=OFF -DLOGZ_BUILD_BENCH=OFF -DLOGZ_PYTHON=OFF \
+  -DLOGZ_MPI=OFF
 cmake --build "$build_dir" --target fuzzers
 
 # Inputs are at most 4 KB (libFuzzer's default length for these seeds) and a

@@ -6,18 +6,24 @@
 // out of range; 128 + N training stopped by signal N (130 SIGINT, 143
 // SIGTERM) after writing its checkpoint. Every error is one line on stderr
 // naming the file or flag.
+//
+// Under mpirun or srun every rank runs the same command on its share of the
+// work (parallel/communicator.hpp); rank 0 alone prints and writes, and an
+// error on any rank ends all of them with its message and exit code.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <string>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
 #include "logz/cli/progress.hpp"
 #include "logz/cli/stop_signals.hpp"
 #include "logz/error.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace {
 
@@ -49,12 +55,38 @@ void limit_openmp_spinning(char** argv) {
   execv("/proc/self/exe", argv);
 }
 
+// Runs the command line; returns the exit code and the message to print.
+int run(int argc, char** argv, std::string& message);
+
 }  // namespace
 
 int main(int argc, char** argv) {
   limit_openmp_spinning(argv);
+  logz::init_parallel(argc, argv);
+  const logz::Communicator& world = logz::Communicator::world();
+  if (!world.root()) {
+    // The other ranks compute what rank 0 prints: their output goes nowhere.
+    if (std::freopen("/dev/null", "w", stdout) == nullptr) std::fclose(stdout);
+    logz::cli::set_quiet(true);
+  }
+  std::string message;
+  const int code = run(argc, argv, message);
+  // An error may be one rank's alone (its file, its memory): it ends all of
+  // them. A stop by signal reached every rank, and they stopped together.
+  if ((code == 1 || code == 2) && world.distributed()) world.abort(message, code);
+  if (!message.empty()) std::fprintf(stderr, "logz: %s\n", message.c_str());
+  logz::finalize_parallel();
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv, std::string& message) {
   CLI::App app(kDescription, "logz");
-  app.set_version_flag("--version", "logz " LOGZ_VERSION);
+  app.set_version_flag("--version", [] {
+    const std::string mpi = logz::mpi_library();
+    return std::string("logz " LOGZ_VERSION) + (mpi.empty() ? " (without MPI)" : " (" + mpi + ")");
+  });
   app.require_subcommand(1);
   app.fallthrough();
   int threads = 0;
@@ -74,7 +106,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     logz::cli::set_threads(threads);
-    logz::cli::set_quiet(quiet);
+    logz::cli::set_quiet(quiet || !logz::Communicator::world().root());
     for (const auto& command : commands) {
       if (command.app->parsed()) command.run();
     }
@@ -85,23 +117,25 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const logz::cli::Interrupted& e) {
-    std::fprintf(stderr, "logz: %s\n", e.what());
+    message = e.what();
     return 128 + e.signal();
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "logz: error: %s (see logz --help)\n", e.what());
+    message = std::string("error: ") + e.what() + " (see logz --help)";
     return 2;
   } catch (const logz::SettingError& e) {
-    std::fprintf(stderr, "logz: error: %s\n", e.what());
+    message = std::string("error: ") + e.what();
     return 2;
   } catch (const logz::Error& e) {
-    std::fprintf(stderr, "logz: error: %s\n", e.what());
+    message = std::string("error: ") + e.what();
     return 1;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "logz: error: out of memory\n");
+    message = "error: out of memory";
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "logz: internal error: %s\n", e.what());
+    message = std::string("internal error: ") + e.what();
     return 1;
   }
   return 0;
 }
+
+}  // namespace

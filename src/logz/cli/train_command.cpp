@@ -21,6 +21,8 @@
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/model_file.hpp"
 #include "logz/objectives/bit_flip_objectives.hpp"
+#include "logz/parallel/communicator.hpp"
+#include "logz/train/partitioned_objective.hpp"
 #include "logz/sampling/gibbs.hpp"
 #include "logz/train/checkpoint.hpp"
 #include "logz/train/metrics.hpp"
@@ -60,6 +62,7 @@ nlohmann::json flags_json(const TrainFlags& f) {
           {"method", f.method},
           {"k", f.k},
           {"chains", f.chains},
+          {"micro_batches", f.micro_batches},
           {"temperatures", f.temperatures},
           {"scan", f.scan},
           {"sigma", f.sigma},
@@ -125,6 +128,7 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved,
     f.method = saved.at("method").get<std::string>();
     f.k = saved.at("k").get<int>();
     f.chains = saved.at("chains").get<long>();
+    f.micro_batches = saved.value("micro_batches", 1L);
     f.temperatures = saved.at("temperatures").get<int>();
     f.scan = saved.at("scan").get<std::string>();
     // Runs written before logz had models of real-valued units lack these.
@@ -224,6 +228,7 @@ nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const Ene
   }
   if (f.method == "cd" || f.method == "pcd" || f.method == "pt") settings["k"] = f.k;
   if (f.method == "pcd" || f.method == "pt") settings["chains"] = f.chains > 0 ? f.chains : f.batch;
+  if (f.micro_batches > 1) settings["micro_batches"] = f.micro_batches;
   if (f.method == "pt") settings["temperatures"] = f.temperatures;
   return settings;
 }
@@ -375,7 +380,26 @@ void run(const TrainFlags& given) {
   exact.max_bits = f.max_exact_bits;
   const bool monitor_exact = f.monitor == "exact";
   if (monitor_exact || f.method == "exact") check_enumerable(*model, exact);
-  std::unique_ptr<Objective> objective = make_objective(f, exact, data, *model);
+  std::unique_ptr<Objective> objective;
+  if (f.micro_batches > 1 || Communicator::world().distributed()) {
+    // Data-parallel: each part its own objective, with its share of the chains.
+    if (f.chains > 0 && f.chains < f.micro_batches) {
+      throw SettingError("--chains", fmt::format("{} chains cannot be shared by {} micro-batches",
+                                                 f.chains, f.micro_batches));
+    }
+    if (f.batch < f.micro_batches) {
+      throw SettingError("--micro-batches",
+                         fmt::format("a batch of {} cannot be cut into {}", f.batch, f.micro_batches));
+    }
+    objective = std::make_unique<PartitionedObjective>(f.micro_batches, [&](Index k) {
+      TrainFlags part = f;
+      const Index parts = f.micro_batches;
+      if (f.chains > 0) part.chains = f.chains * (k + 1) / parts - f.chains * k / parts;
+      return make_objective(part, exact, data, *model);
+    });
+  } else {
+    objective = make_objective(f, exact, data, *model);
+  }
   TrainOptions options;
   options.epochs = f.epochs;
   options.batch_size = f.batch;
@@ -688,6 +712,12 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--chains", f->chains,
                 "Persistent chains for pcd, chains per temperature for pt (0: the batch size)")
       ->check(CLI::Range(0L, 1L << 24))
+      ->capture_default_str();
+  c->add_option("--micro-batches", f->micro_batches,
+                "Cut each batch into this many parts, each with its share of the chains, and add "
+                "their gradients in order: under mpirun the ranks share the parts, and the result "
+                "depends on this number, never on the number of ranks (1: one part)")
+      ->check(CLI::Range(1L, 1L << 20))
       ->capture_default_str();
   c->add_option("--temperatures", f->temperatures,
                 "Inverse temperatures of pt's ladder, equally spaced from the data's base-rate "

@@ -32,6 +32,7 @@ struct TrainFlags {
   std::string method = "pcd";
   int k = 1;
   long chains = 0;
+  long micro_batches = 1;  // data-parallel parts of each minibatch (train/partitioned_objective.hpp)
   int temperatures = 10;
   std::string scan = "sequential";
   std::string sigma = "learned";  // gbrbm: learned or fixed visible standard deviations

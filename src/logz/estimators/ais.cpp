@@ -38,12 +38,13 @@ LogZEstimate ais_log_z(const BernoulliRbm& rbm, const VectorF& base_visible_bias
   const ParticleOptions layout = options.particles();
   validate_schedule(options.betas, "--betas");
   const auto start = std::chrono::steady_clock::now();
-  const Index m = options.chains, v_units = rbm.n_visible(), h_units = rbm.n_hidden();
+  const Index v_units = rbm.n_visible(), h_units = rbm.n_hidden();
   const std::vector<double>& betas = options.betas;
   const std::size_t steps = betas.size() - 1;
-  RandomStream stream = make_stream(options.seed, StreamId::annealing);
-  RandomStream resampling = make_stream(options.seed, StreamId::resampling);
   ParticleSystem particles(layout, v_units, base_rate_log_z(base_visible_bias, h_units));
+  const Index m = particles.states().rows();  // this process's chains
+  RandomStream stream = particles.particle_stream(options.seed, StreamId::annealing);
+  RandomStream resampling = make_stream(options.seed, StreamId::resampling);
 
   // v_0 ~ p_0: independent units with probabilities sigmoid(a).
   MatrixF& visible = particles.states();
@@ -94,12 +95,12 @@ LogZEstimate ais_log_z(const GibbsModel& model, const VectorF* base_visible_bias
   const auto start = std::chrono::steady_clock::now();
   const std::vector<double>& betas = options.betas;
   const std::size_t steps = betas.size() - 1;
-  RandomStream stream = make_stream(options.seed, StreamId::annealing);
-  RandomStream resampling = make_stream(options.seed, StreamId::resampling);
   const VectorF no_base = VectorF::Zero(model.n_visible());
   ParticleSystem particles(
       layout, model.n_visible(),
       model.base_log_partition(base_visible_bias != nullptr ? *base_visible_bias : no_base));
+  RandomStream stream = particles.particle_stream(options.seed, StreamId::annealing);
+  RandomStream resampling = make_stream(options.seed, StreamId::resampling);
 
   MatrixF& visible = particles.states();
   model.draw_base(base_visible_bias, visible, stream);

@@ -30,9 +30,9 @@ std::vector<std::size_t> trajectory_steps(std::size_t snapshots, std::size_t tot
 LogZEstimate anneal_log_z(const AnnealingPath& path, const AnnealingOptions& options,
                           std::string method) {
   const auto start = std::chrono::steady_clock::now();
-  RandomStream stream = make_stream(options.seed, StreamId::annealing);
-  RandomStream resampling = make_stream(options.seed, StreamId::resampling);
   ParticleSystem particles(options.particles, path.n_visible(), path.base_log_partition());
+  RandomStream stream = particles.particle_stream(options.seed, StreamId::annealing);
+  RandomStream resampling = make_stream(options.seed, StreamId::resampling);
   MatrixF& x = particles.states();
   path.draw_base(x, stream);
   const std::size_t steps = path.steps();

@@ -8,6 +8,7 @@
 
 #include "logz/error.hpp"
 #include "logz/estimators/beta_schedule.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 namespace {
@@ -74,8 +75,11 @@ LogLikelihoodBracket log_likelihood_bracket(const BernoulliRbm& rbm,
     AisOptions pilot = forward;
     pilot.betas = sm2008_shaped_schedule(kForwardPilotSteps);
     pilot.progress = nullptr;
-    const double per_step = ais_log_z(rbm, base_visible_bias, pilot).seconds / kForwardPilotSteps;
-    const double share = kForwardShare * options.time_budget - seconds_since(start);
+    // Under MPI every rank plans with rank 0's timings, so all run the same steps.
+    const Communicator& world = Communicator::world();
+    const double per_step =
+        world.broadcast(ais_log_z(rbm, base_visible_bias, pilot).seconds / kForwardPilotSteps);
+    const double share = kForwardShare * options.time_budget - world.broadcast(seconds_since(start));
     // Rounds grow about geometrically: the last one takes about half of them all.
     const auto affordable =
         static_cast<std::size_t>(std::max(0.0, kPlanningMargin * share / per_step / 2.0));
@@ -101,9 +105,10 @@ LogLikelihoodBracket log_likelihood_bracket(const BernoulliRbm& rbm,
     pilot.betas = sm2008_shaped_schedule(kRaisePilotSteps / 10);
     raise_log_likelihood(rbm, base_visible_bias, subset, pilot);
     pilot.betas = sm2008_shaped_schedule(kRaisePilotSteps);
-    const double per_step =
-        raise_log_likelihood(rbm, base_visible_bias, subset, pilot).seconds / kRaisePilotSteps;
-    const double left = options.time_budget - seconds_since(start);
+    const Communicator& world = Communicator::world();
+    const double per_step = world.broadcast(
+        raise_log_likelihood(rbm, base_visible_bias, subset, pilot).seconds / kRaisePilotSteps);
+    const double left = options.time_budget - world.broadcast(seconds_since(start));
     steps = static_cast<std::size_t>(
         std::max(static_cast<double>(kRaisePilotSteps), kPlanningMargin * left / per_step));
   }

@@ -14,6 +14,7 @@
 #include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
 #include "logz/math/log_space.hpp"
+#include "logz/parallel/communicator.hpp"
 #include "logz/sampling/gibbs.hpp"
 #include "logz/sampling/tempering_ladder.hpp"
 
@@ -188,13 +189,19 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
   options.validate();
   validate_schedule(betas, "--betas");
   const auto start = std::chrono::steady_clock::now();
-  RandomStream stream = make_stream(options.seed, StreamId::bridge);
   const Index m = options.chains, s = options.samples_per_chain;
   const std::size_t levels = betas.size();
+  // Under MPI this process runs the replicas of its share, on a stream
+  // sharded over replicas; the log ratios are gathered in replica order.
+  const Communicator& world = Communicator::world();
+  const IndexRange mine = world.share(m);
+  RandomStream stream = make_stream(options.seed, StreamId::bridge);
+  stream.shard(static_cast<std::uint64_t>(mine.begin), static_cast<std::uint64_t>(mine.size()),
+               static_cast<std::uint64_t>(m));
 
   // Parallel tempering over the whole ladder keeps every level in equilibrium
   // (mode proportions included), which bridge sampling assumes.
-  TemperingLadder ladder(model, &base_visible_bias, betas, m, stream);
+  TemperingLadder ladder(model, &base_visible_bias, betas, mine.size(), stream);
   const std::size_t total_sweeps = static_cast<std::size_t>(options.burn_in + s * options.thinning);
   std::size_t done = 0;
   const auto sweep = [&] {
@@ -204,17 +211,21 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
   const bool two_starts = options.start != nullptr && options.start->rows() > 0;
   const Index from_top = two_starts ? m / 2 : 0;
   if (two_starts) {
-    ladder.anneal(kAnnealingSweeps, stream, *options.start, from_top);
+    ladder.anneal(kAnnealingSweeps, stream, *options.start, from_top, mine.begin);
   } else {
     ladder.anneal(kAnnealingSweeps, stream);
   }
   for (int i = 0; i < options.burn_in; ++i)
     sweep();
 
-  const LadderLogRatios ratios =
+  LadderLogRatios ratios =
       collect_ladder_log_ratios(model, ladder, s, options.thinning, stream, [&] {
         if (options.progress) options.progress(++done, total_sweeps);
       });
+  for (auto* by_level : {&ratios.up, &ratios.down}) {
+    for (std::vector<double>& values : *by_level) values = world.all_gather(values, m, s);
+  }
+  ratios.replicas = m;
   const LogRatioEstimate all = sum_ladder_bridges(ratios, 0, m);
   LogZEstimate estimate;
   estimate.method = "bridge";
@@ -242,7 +253,14 @@ LogZEstimate bridge_log_z(const GibbsModel& model, const VectorF& base_visible_b
   estimate.lower = estimate.log_z - half_width;
   estimate.upper = estimate.log_z + half_width;
   estimate.samples = static_cast<std::uint64_t>(m * s) * levels;
-  const std::vector<double> acceptance = ladder.swap_acceptance();
+  // The swap counts of all replicas (integer sums: the same in any order).
+  const TemperingLadder::SwapCounts counts = ladder.swap_counts();
+  std::vector<double> acceptance(counts.accepted.size(), 0.0);
+  for (std::size_t l = 0; l < acceptance.size(); ++l) {
+    const std::int64_t proposed = world.sum(counts.proposed[l]);
+    if (proposed > 0)
+      acceptance[l] = static_cast<double>(world.sum(counts.accepted[l])) / static_cast<double>(proposed);
+  }
   double lowest = 1.0, sum = 0.0;
   std::size_t lowest_at = 0;
   for (std::size_t l = 0; l < acceptance.size(); ++l) {

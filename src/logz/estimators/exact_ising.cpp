@@ -12,6 +12,7 @@
 #include "logz/error.hpp"
 #include "logz/math/blas.hpp"
 #include "logz/math/log_space.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 namespace {
@@ -43,11 +44,15 @@ LogZEstimate exact_log_z(const IsingModel& model, const ExactOptions& options) {
   const int block_bits = std::min<int>(static_cast<int>(n), kBlockBits);
   const std::int64_t blocks = std::int64_t{1} << (n - block_bits);
   const std::int64_t per_block = std::int64_t{1} << block_bits;
-  std::vector<double> partial(static_cast<std::size_t>(blocks));
+  // Under MPI this process sums its share of the blocks (whole chunks of
+  // them); the chunks' sums are gathered and added in order.
+  const Communicator& world = Communicator::world();
+  const IndexRange mine = world.log_sum_share(blocks);
+  std::vector<double> partial(static_cast<std::size_t>(mine.size()));
   std::atomic<std::int64_t> blocks_done{0};  // by all threads; the first reports them
-  const auto total = static_cast<std::size_t>(blocks) * static_cast<std::size_t>(per_block);
+  const auto total = static_cast<std::size_t>(mine.size()) * static_cast<std::size_t>(per_block);
 #pragma omp parallel for schedule(static)
-  for (std::int64_t block = 0; block < blocks; ++block) {
+  for (std::int64_t block = mine.begin; block < mine.end; ++block) {
     // Gray code g(t) = t ^ (t >> 1); from t - 1 to t the bit ctz(t) flips.
     const std::int64_t first = block * per_block;
     const std::uint64_t gray = static_cast<std::uint64_t>(first ^ (first >> 1));
@@ -65,7 +70,7 @@ LogZEstimate exact_log_z(const IsingModel& model, const ExactOptions& options) {
       x(k) += s;
       sum.add(value);
     }
-    partial[static_cast<std::size_t>(block)] = sum.value();
+    partial[static_cast<std::size_t>(block - mine.begin)] = sum.value();
     const std::int64_t done = blocks_done.fetch_add(1, std::memory_order_relaxed) + 1;
     if (options.progress && omp_get_thread_num() == 0) {
       options.progress(static_cast<std::size_t>(done) * static_cast<std::size_t>(per_block), total);
@@ -74,7 +79,7 @@ LogZEstimate exact_log_z(const IsingModel& model, const ExactOptions& options) {
   if (options.progress) options.progress(total, total);
   LogZEstimate estimate;
   estimate.method = "exact";
-  estimate.log_z = log_sum_exp(partial);
+  estimate.log_z = world.log_sum(partial, blocks);
   estimate.lower = estimate.upper = estimate.log_z;
   estimate.samples = std::uint64_t{1} << n;
   estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

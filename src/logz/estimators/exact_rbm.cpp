@@ -16,6 +16,7 @@
 #include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
 #include "logz/math/log_space.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 namespace {
@@ -53,16 +54,20 @@ double enumerate_log_sum(const Layers& layers, int bits, const ProgressCallback&
   }
   const MatrixF table = table64.cast<float>();
 
-  std::vector<double> partial(static_cast<std::size_t>(n_high));
+  // Under MPI this process sums its share of the groups g (whole chunks of
+  // them); the chunks' sums are gathered and added in order.
+  const Communicator& world = Communicator::world();
+  const IndexRange mine = world.log_sum_share(n_high);
+  std::vector<double> partial(static_cast<std::size_t>(mine.size()));
   // Groups done by all threads; the first thread reports them.
   std::atomic<std::int64_t> groups_done{0};
-  const auto total = static_cast<std::size_t>(n_high) * static_cast<std::size_t>(n_low);
+  const auto total = static_cast<std::size_t>(mine.size()) * static_cast<std::size_t>(n_low);
 #pragma omp parallel
   {
     VectorD base64(n_b);
     VectorF base(n_b);
 #pragma omp for schedule(static)
-    for (std::int64_t g = 0; g < n_high; ++g) {
+    for (std::int64_t g = mine.begin; g < mine.end; ++g) {
       base64 = layers.bias_b.cast<double>();
       double high_bias = 0.0;
       for (int i = 0; i < high_bits; ++i) {
@@ -76,7 +81,7 @@ double enumerate_log_sum(const Layers& layers, int bits, const ProgressCallback&
       for (Index s = 0; s < n_low; ++s) {
         sum.add(high_bias + low_bias(s) + softplus_sum(base.data(), &table(s, 0), n_b));
       }
-      partial[static_cast<std::size_t>(g)] = sum.value();
+      partial[static_cast<std::size_t>(g - mine.begin)] = sum.value();
       const std::int64_t done = groups_done.fetch_add(1, std::memory_order_relaxed) + 1;
       if (progress && omp_get_thread_num() == 0 && g % 64 == 0) {
         progress(static_cast<std::size_t>(done) * static_cast<std::size_t>(n_low), total);
@@ -84,7 +89,7 @@ double enumerate_log_sum(const Layers& layers, int bits, const ProgressCallback&
     }
   }
   if (progress) progress(total, total);
-  return log_sum_exp(partial);
+  return world.log_sum(partial, n_high);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

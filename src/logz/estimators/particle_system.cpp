@@ -39,31 +39,33 @@ void ParticleOptions::validate() const {
 ParticleSystem::ParticleSystem(const ParticleOptions& options, Index n_visible, double log_z_base)
     : options_(options) {
   options_.validate();
-  state_.states.resize(options_.particles(), n_visible);
-  state_.log_weights.assign(static_cast<std::size_t>(options_.particles()), 0.0);
-  state_.log_normalizers.assign(static_cast<std::size_t>(options_.replicates), log_z_base);
+  replicates_here_ = Communicator::world().share(options_.replicates);
+  const Index here = replicates_here_.size();
+  states_.resize(here * options_.per_replicate, n_visible);
+  log_weights_.assign(static_cast<std::size_t>(here * options_.per_replicate), 0.0);
+  log_normalizers_.assign(static_cast<std::size_t>(here), log_z_base);
 }
 
-ParticleSystem::ParticleSystem(const ParticleOptions& options, ParticleSystemState state)
-    : options_(options), state_(std::move(state)) {
-  options_.validate();
-  if (state_.states.rows() != options_.particles() ||
-      static_cast<Index>(state_.log_weights.size()) != options_.particles() ||
-      static_cast<Index>(state_.log_normalizers.size()) != options_.replicates) {
-    throw Error("the saved particles do not fit their settings");
-  }
+RandomStream ParticleSystem::particle_stream(std::uint64_t seed, StreamId id) const {
+  RandomStream stream = make_stream(seed, id);
+  const auto n = static_cast<std::uint64_t>(options_.per_replicate);
+  stream.shard(static_cast<std::uint64_t>(replicates_here_.begin) * n,
+               static_cast<std::uint64_t>(replicates_here_.size()) * n,
+               static_cast<std::uint64_t>(options_.replicates) * n);
+  return stream;
 }
 
 Index ParticleSystem::resample_if_needed(RandomStream& stream) {
   if (options_.resample_below <= 0.0 || options_.per_replicate < 2) return 0;
+  const RandomBlocks offsets = stream.reserve_shared(static_cast<std::uint64_t>(options_.replicates));
   const Index n = options_.per_replicate;
   Index resampled = 0;
   std::vector<double> cumulative(static_cast<std::size_t>(n));
   std::vector<Index> source(static_cast<std::size_t>(n));
   MatrixF copies;
-  for (Index r = 0; r < options_.replicates; ++r) {
+  for (Index r = 0; r < replicates_here_.size(); ++r) {
     const std::span<double> w =
-        std::span<double>(state_.log_weights)
+        std::span<double>(log_weights_)
             .subspan(static_cast<std::size_t>(r * n), static_cast<std::size_t>(n));
     double max = -std::numeric_limits<double>::infinity();
     for (double x : w)
@@ -77,11 +79,10 @@ Index ParticleSystem::resample_if_needed(RandomStream& stream) {
     }
     if (sum * sum / squares >= options_.resample_below * static_cast<double>(n)) continue;
     // Fold the epoch's mean weight into the replicate's normalizer.
-    state_.log_normalizers[static_cast<std::size_t>(r)] +=
-        max + std::log(sum / static_cast<double>(n));
+    log_normalizers_[static_cast<std::size_t>(r)] += max + std::log(sum / static_cast<double>(n));
     // Systematic resampling: n evenly spaced points with one random offset.
-    double u = 0.0;
-    stream.uniform(std::span<double>(&u, 1));
+    const auto words = offsets(static_cast<std::uint64_t>(replicates_here_.begin + r));
+    const double u = uniform_double(words[0], words[1]);
     std::size_t j = 0;
     for (Index k = 0; k < n; ++k) {
       const double point = (u + static_cast<double>(k)) / static_cast<double>(n) * sum;
@@ -89,41 +90,44 @@ Index ParticleSystem::resample_if_needed(RandomStream& stream) {
         ++j;
       source[static_cast<std::size_t>(k)] = j;
     }
-    copies = state_.states.middleRows(r * n, n);
+    copies = states_.middleRows(r * n, n);
     for (Index k = 0; k < n; ++k) {
-      state_.states.row(r * n + k) = copies.row(source[static_cast<std::size_t>(k)]);
+      states_.row(r * n + k) = copies.row(source[static_cast<std::size_t>(k)]);
     }
     std::fill(w.begin(), w.end(), 0.0);
     ++resampled;
   }
-  state_.resamplings += resampled;
+  resamplings_ += resampled;
   return resampled;
 }
 
 std::vector<double> ParticleSystem::replicate_log_z() const {
   const Index n = options_.per_replicate;
-  std::vector<double> log_z(static_cast<std::size_t>(options_.replicates));
-  for (Index r = 0; r < options_.replicates; ++r) {
-    const auto w = std::span<const double>(state_.log_weights)
-                       .subspan(static_cast<std::size_t>(r * n), static_cast<std::size_t>(n));
-    log_z[static_cast<std::size_t>(r)] =
-        state_.log_normalizers[static_cast<std::size_t>(r)] + log_mean_exp(w);
+  std::vector<double> log_z(static_cast<std::size_t>(replicates_here_.size()));
+  for (std::size_t r = 0; r < log_z.size(); ++r) {
+    const auto w = std::span<const double>(log_weights_).subspan(r * static_cast<std::size_t>(n),
+                                                                 static_cast<std::size_t>(n));
+    log_z[r] = log_normalizers_[r] + log_mean_exp(w);
   }
   return log_z;
 }
 
 LogZEstimate ParticleSystem::estimate(std::string method) const {
+  const Communicator& world = Communicator::world();
+  const std::vector<double> log_z = world.all_gather(replicate_log_z(), options_.replicates);
   LogZEstimate estimate =
-      summarize_replicates(replicate_log_z(), std::move(method), options_.per_replicate > 1);
+      summarize_replicates(log_z, std::move(method), options_.per_replicate > 1);
   estimate.samples = static_cast<std::uint64_t>(options_.particles());
   estimate.diagnostics["replicates"] = static_cast<double>(options_.replicates);
   estimate.diagnostics["particles_per_replicate"] = static_cast<double>(options_.per_replicate);
   if (options_.resample_below > 0.0) {
-    estimate.diagnostics["resamplings"] = static_cast<double>(state_.resamplings);
+    estimate.diagnostics["resamplings"] = static_cast<double>(world.sum(resamplings_));
   }
   // Plain AIS reports its weights themselves (log w, without log Z_0);
   // SMC its replicates' log Z_r (what summarize_replicates averaged).
-  if (options_.per_replicate == 1) estimate.log_weights = state_.log_weights;
+  if (options_.per_replicate == 1) {
+    estimate.log_weights = world.all_gather(log_weights_, options_.replicates);
+  }
   return estimate;
 }
 

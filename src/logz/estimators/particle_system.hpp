@@ -27,8 +27,9 @@
 // AIS is the default; SMC is there for those who want its smaller error per
 // step.
 //
-// Determinism: particles are rows in replicate order; resampling draws one
-// uniform per resampled replicate from the stream given, in replicate order.
+// Determinism: particles are rows in replicate order, and the streams that
+// move them are keyed by that order; resampling draws replicate r's offset
+// from block r of its stream's step.
 #pragma once
 
 #include <span>
@@ -38,6 +39,7 @@
 #include "logz/estimators/log_z_estimate.hpp"
 #include "logz/math/matrix.hpp"
 #include "logz/math/random.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 
@@ -55,41 +57,51 @@ struct ParticleOptions {
   void validate() const;
 };
 
-struct ParticleSystemState {
-  MatrixF states;
-  std::vector<double> log_weights;      // per particle
-  std::vector<double> log_normalizers;  // per replicate: log Z_0 + sum of the folded epochs
-  std::int64_t resamplings = 0;
-};
-
+// The particles of this process: under MPI each rank holds the replicates
+// Communicator::share(R) gives it (all of their particles), moves them along
+// the whole path alone, and estimate() gathers the weights in replicate order,
+// so the estimate is the same bits for any number of ranks.
 class ParticleSystem {
  public:
   ParticleSystem(const ParticleOptions& options, Index n_visible, double log_z_base);
-  ParticleSystem(const ParticleOptions& options, ParticleSystemState state);
 
-  MatrixF& states() { return state_.states; }
-  const MatrixF& states() const { return state_.states; }
-  std::span<double> log_weights() { return state_.log_weights; }
-  std::span<const double> log_weights() const { return state_.log_weights; }
+  // This process's particles (rows) and their log-weights.
+  MatrixF& states() { return states_; }
+  const MatrixF& states() const { return states_; }
+  std::span<double> log_weights() { return log_weights_; }
+  std::span<const double> log_weights() const { return log_weights_; }
   Index replicates() const { return options_.replicates; }
   Index per_replicate() const { return options_.per_replicate; }
+  // This process's replicates, as global indices.
+  IndexRange replicates_here() const { return replicates_here_; }
+
+  // The stream `id` of `seed`, sharded over the particles (global particle
+  // index = row), for draws that move the particles.
+  RandomStream particle_stream(std::uint64_t seed, StreamId id) const;
 
   // Resamples the replicates whose effective sample size fell below the
-  // threshold (none when resample_below is 0). Returns how many it resampled.
+  // threshold (none when resample_below is 0). Every call reserves one block
+  // of `stream` per replicate; replicate r draws its offset from block r
+  // (so the stream must be the same, unsharded, on every process). Returns
+  // how many of this process's replicates it resampled.
   Index resample_if_needed(RandomStream& stream);
 
-  // The replicates' log Z_r.
-  std::vector<double> replicate_log_z() const;
   // log Z with its error (see above); `method` names it. log_weights holds
   // what was averaged: plain AIS's log-weights log w (without log Z_0), or
-  // SMC's replicates' log Z_r; effective_sample_size is theirs.
+  // SMC's replicates' log Z_r; effective_sample_size is theirs. Collective:
+  // every process must call it.
   LogZEstimate estimate(std::string method) const;
 
-  const ParticleSystemState& state() const { return state_; }
-
  private:
+  // This process's replicates' log Z_r.
+  std::vector<double> replicate_log_z() const;
+
   ParticleOptions options_;
-  ParticleSystemState state_;
+  IndexRange replicates_here_;
+  MatrixF states_;
+  std::vector<double> log_weights_;      // per particle
+  std::vector<double> log_normalizers_;  // per replicate: log Z_0 + sum of the folded epochs
+  std::int64_t resamplings_ = 0;
 };
 
 // log Z from R independent unbiased estimates of Z, given as logs: log of

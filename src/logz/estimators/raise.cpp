@@ -1,5 +1,6 @@
 #include "logz/estimators/raise.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -7,6 +8,7 @@
 #include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
 #include "logz/math/log_space.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 namespace {
@@ -30,16 +32,31 @@ RaiseResult raise_log_likelihood(const BernoulliRbm& rbm, const VectorF& base_vi
   const auto start = std::chrono::steady_clock::now();
   const std::vector<double>& betas = options.betas;
   const std::size_t steps = betas.size() - 1;
-  RandomStream stream = make_stream(options.seed, StreamId::annealing);
   double base_log_normalizer = 0.0;
   for (Index i = 0; i < base_visible_bias.size(); ++i) base_log_normalizer += softplus(static_cast<double>(base_visible_bias(i)));
 
-  RaiseResult result;
-  result.log_likelihoods.reserve(static_cast<std::size_t>(data.rows()));
+  // Under MPI this process runs the chains of its share of the examples; the
+  // chains of block j of kBlockRows examples draw from their own stretch of
+  // the stream (2^40 blocks from j 2^40), sharded over the block's rows.
+  const Communicator& world = Communicator::world();
+  const IndexRange mine = world.share(data.rows());
+  std::vector<double> log_likelihoods;
+  log_likelihoods.reserve(static_cast<std::size_t>(mine.size()));
   const std::size_t total_work = steps * static_cast<std::size_t>((data.rows() + kBlockRows - 1) / kBlockRows);
   std::size_t work_done = 0;
-  for (Index first = 0; first < data.rows(); first += kBlockRows) {
-    const Index n = std::min(kBlockRows, data.rows() - first);
+  for (Index block_start = 0; block_start < data.rows(); block_start += kBlockRows) {
+    const Index block_rows = std::min(kBlockRows, data.rows() - block_start);
+    const Index first = std::max(block_start, mine.begin);
+    const Index n = std::min(block_start + block_rows, mine.end) - first;
+    if (n <= 0) {
+      work_done += steps;
+      continue;
+    }
+    RandomStream stream(RandomStream::State{
+        options.seed, static_cast<std::uint64_t>(StreamId::annealing),
+        static_cast<std::uint64_t>(block_start / kBlockRows) << 40});
+    stream.shard(static_cast<std::uint64_t>(first - block_start), static_cast<std::uint64_t>(n),
+                 static_cast<std::uint64_t>(block_rows));
     MatrixF x = data.middleRows(first, n);
     MatrixF activation(n, rbm.n_hidden()), hidden(n, rbm.n_hidden()), pre_visible(n, rbm.n_visible());
     std::vector<double> acc(static_cast<std::size_t>(n), 0.0), scratch(acc.size());
@@ -62,10 +79,12 @@ RaiseResult raise_log_likelihood(const BernoulliRbm& rbm, const VectorF& base_vi
     // log p_0(x_0) = a.x - sum_i softplus(a_i)
     const VectorF base_term = x * base_visible_bias;
     for (Index i = 0; i < n; ++i) {
-      result.log_likelihoods.push_back(acc[static_cast<std::size_t>(i)] +
-                                       static_cast<double>(base_term(i)) - base_log_normalizer);
+      log_likelihoods.push_back(acc[static_cast<std::size_t>(i)] +
+                                static_cast<double>(base_term(i)) - base_log_normalizer);
     }
   }
+  RaiseResult result;
+  result.log_likelihoods = world.all_gather(log_likelihoods, data.rows());
   const double count = static_cast<double>(result.log_likelihoods.size());
   double sum = 0.0;
   for (double x : result.log_likelihoods) sum += x;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "logz/error.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 
@@ -82,6 +83,8 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t
 }
 
 void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes) {
+  // Under MPI every rank computes the same result; rank 0 alone writes it.
+  if (!Communicator::world().root()) return;
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");

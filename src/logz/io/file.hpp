@@ -7,7 +7,9 @@
 //
 // write_file_atomic writes to a temporary file in the same folder, flushes it
 // to disk and renames it over the target: a reader (or a crash) sees either
-// the old file or the new one, never a half-written file.
+// the old file or the new one, never a half-written file. Under MPI only
+// rank 0 writes (the others hold the same bytes); the call does nothing on
+// the other ranks.
 #pragma once
 
 #include <cstdint>

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 namespace logz {
 
@@ -74,8 +75,35 @@ class RandomStream {
 
   const State& state() const { return state_; }
 
-  // Reserves `n_blocks` blocks (4 words each) for a kernel to draw from.
+  // Shards the stream over rows (chains, examples) for a process that holds
+  // rows [first_row, first_row + rows) of `total_rows`: every draw of
+  // per-row numbers then gives these rows exactly the numbers that the same
+  // draw over all total_rows rows would give them, and the stream moves on
+  // as that draw would. A draw's size must be `rows` times a whole number
+  // per row. A process with no rows draws nothing that matters (its stream
+  // stops moving). Draws of numbers shared by all rows (below) are the same
+  // on every process.
+  RandomStream& shard(std::uint64_t first_row, std::uint64_t rows, std::uint64_t total_rows) {
+    shard_ = {first_row, rows, total_rows};
+    return *this;
+  }
+
+  // Reserves `n_blocks` blocks (4 words each) for a kernel to draw from; row
+  // i of a kernel over r rows reads blocks i n / r to (i + 1) n / r - 1.
   RandomBlocks reserve(std::uint64_t n_blocks) {
+    std::uint64_t first = state_.position;
+    if (shard_.total_rows > 0) {
+      if (shard_.rows == 0) return RandomBlocks(state_.seed, state_.stream, first);
+      const std::uint64_t per_row = n_blocks / shard_.rows;
+      check_shard(per_row * shard_.rows == n_blocks);
+      first += shard_.first_row * per_row;
+      n_blocks = per_row * shard_.total_rows;
+    }
+    state_.position += n_blocks;
+    return RandomBlocks(state_.seed, state_.stream, first);
+  }
+  // Reserves blocks for numbers that every row (and every process) shares.
+  RandomBlocks reserve_shared(std::uint64_t n_blocks) {
     RandomBlocks blocks(state_.seed, state_.stream, state_.position);
     state_.position += n_blocks;
     return blocks;
@@ -90,7 +118,17 @@ class RandomStream {
   std::uint64_t below(std::uint64_t n);
 
  private:
+  struct Shard {
+    std::uint64_t first_row = 0, rows = 0, total_rows = 0;  // total 0: not sharded
+  };
+  // Reserves blocks for `count` numbers, `per_block` to a block, and returns
+  // them with the index, in the whole draw, of this process's first number.
+  std::pair<RandomBlocks, std::uint64_t> reserve_values(std::uint64_t count,
+                                                        std::uint64_t per_block);
+  static void check_shard(bool whole_rows);
+
   State state_;
+  Shard shard_;
 };
 
 // Stream ids of logz's own uses, so that drawing more numbers for one purpose

@@ -1,5 +1,6 @@
 #include "logz/sampling/tempering_ladder.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -49,22 +50,26 @@ void TemperingLadder::sweep(RandomStream& stream) {
   ++sweeps_;
 }
 
-void TemperingLadder::anneal(int sweeps, RandomStream& stream, ConstMatrixRef top, Index from_top) {
-  const Index replicas = states_.front().rows(), up = replicas - from_top;
-  for (std::size_t l = 1; l < betas_.size() && up > 0; ++l) {
-    states_[l].bottomRows(up) = states_[l - 1].bottomRows(up);
-    for (int i = 0; i < sweeps; ++i)
-      model_.sweep_visible(states_[l].bottomRows(up), stream, point(l));
+void TemperingLadder::anneal(int sweeps, RandomStream& stream, ConstMatrixRef top, Index from_top,
+                             Index first_replica) {
+  const Index replicas = states_.front().rows();
+  // This ladder's rows [0, down) come down from `top`; the rest climb.
+  const Index down = std::clamp<Index>(from_top - first_replica, 0, replicas), up = replicas - down;
+  MatrixF moved;
+  for (std::size_t l = 1; l < betas_.size(); ++l) {
+    moved = states_[l - 1];
+    for (int i = 0; i < sweeps; ++i) model_.sweep_visible(moved, stream, point(l));
+    states_[l].bottomRows(up) = moved.bottomRows(up);
   }
   if (from_top == 0) return;
   MatrixF& last = states_.back();
-  for (Index r = 0; r < from_top; ++r)
-    last.row(r) = top.row(r * top.rows() / from_top);
+  for (Index r = 0; r < down; ++r) last.row(r) = top.row((first_replica + r) * top.rows() / from_top);
   for (std::size_t l = betas_.size() - 1; l-- > 0;) {
     if (betas_[l] == 0.0) break;  // the base level is exact already
-    states_[l].topRows(from_top) = states_[l + 1].topRows(from_top);
-    for (int i = 0; i < sweeps; ++i)
-      model_.sweep_visible(states_[l].topRows(from_top), stream, point(l));
+    moved = states_[l];
+    moved.topRows(down) = states_[l + 1].topRows(down);
+    for (int i = 0; i < sweeps; ++i) model_.sweep_visible(moved, stream, point(l));
+    states_[l].topRows(down) = moved.topRows(down);
   }
 }
 

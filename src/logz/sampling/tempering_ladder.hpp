@@ -42,7 +42,13 @@ class TemperingLadder {
   // fitted to it): the last level starts there and level l takes level l+1's
   // states. Starting from both ends exposes chains that have not forgotten
   // where they started.
-  void anneal(int sweeps, RandomStream& stream, ConstMatrixRef top = MatrixF(), Index from_top = 0);
+  // Every sweep moves all of this ladder's replicas (those that will take
+  // other states are moved on a copy), so a stream sharded over replicas
+  // (RandomStream::shard) gives each the same numbers wherever it is.
+  // Under MPI the ladder holds replicas [first_replica, first_replica +
+  // replicas) of the job's; from_top counts the job's replicas.
+  void anneal(int sweeps, RandomStream& stream, ConstMatrixRef top = MatrixF(), Index from_top = 0,
+              Index first_replica = 0);
 
   std::size_t levels() const { return betas_.size(); }
   const std::vector<double>& betas() const { return betas_; }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "logz/error.hpp"
+#include "logz/parallel/communicator.hpp"
 
 namespace logz {
 namespace {
@@ -197,7 +198,10 @@ Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
 
       const bool epoch_ended = b + 1 == batches;
       const bool stopped_by_callback = epoch_ended && hooks.on_epoch && !hooks.on_epoch(progress);
-      const bool stop = hooks.stop_requested && hooks.stop_requested();
+      // Under MPI a signal may reach the ranks at different batches: they stop
+      // together at the first batch where any of them saw it.
+      bool stop = hooks.stop_requested && hooks.stop_requested();
+      if (Communicator::world().distributed()) stop = Communicator::world().sum(stop ? 1 : 0) > 0;
       const std::int64_t done = static_cast<std::int64_t>(epoch - 1) * batches + b + 1;
       const bool due = (options_.checkpoint_every_batches > 0 &&
                         done % options_.checkpoint_every_batches == 0) ||
