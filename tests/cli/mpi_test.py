@@ -25,9 +25,9 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
 RANKS = (1, 2, 3)
 
 
-def mpi(ranks, *args, env=None, timeout=300):
+def mpi(ranks, *args, env=None, timeout=300, threads=1):
     command = [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", str(ranks), LOGZ,
-               "--threads", "1", *map(str, args)]
+               "--threads", str(threads), *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env=dict(ENV, **(env or {})))
 
@@ -89,6 +89,11 @@ class Mpi(unittest.TestCase):
         # Under mpirun with one rank, and alone: the same numbers.
         self.assertEqual(ais, without_times(single))
         self.assertEqual(len(ais["log_weights"]), 30)
+        # Hybrid: 2 ranks x 2 threads, the same numbers again.
+        hybrid = mpi(2, "estimate", self.model, "--method", "ais", "--chains", 30, "--betas", 300,
+                     "--log-weights", weights, "--json", threads=2)
+        self.assertEqual(hybrid.returncode, 0, hybrid.stderr)
+        self.assertEqual(without_times(json.loads(hybrid.stdout)), ais)
         smc = self.same_for_all_ranks("estimate", self.model, "--method", "ais", "--chains", 40,
                                       "--replicates", 4, "--resample", 0.9, "--betas", 200,
                                       "--adapt", "off")

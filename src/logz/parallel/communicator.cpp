@@ -112,7 +112,10 @@ void Communicator::ordered_sum(const MatrixF& rows, std::span<float> out) const 
 #ifdef LOGZ_HAVE_MPI
   const IndexRange mine = share(k_rows), my_cols = share(d);
   std::vector<int> send_counts, send_offsets, receive_counts, receive_offsets;
-  std::vector<float> send;
+  // Buffers kept between calls: fresh megabytes every update cost their page faults.
+  std::vector<float>& send = send_buffer_;
+  send.clear();
+  send.reserve(static_cast<std::size_t>(mine.size() * d));
   for (int q = 0; q < size(); ++q) {
     const IndexRange cols = share(d, q), their_rows = share(k_rows, q);
     send_offsets.push_back(static_cast<int>(send.size()));
@@ -124,7 +127,8 @@ void Communicator::ordered_sum(const MatrixF& rows, std::span<float> out) const 
     receive_counts.push_back(static_cast<int>(their_rows.size() * my_cols.size()));
   }
   // Rows arrive in rank order, which is row order: [K, my columns].
-  MatrixF slice(k_rows, my_cols.size());
+  MatrixF& slice = slice_buffer_;
+  slice.resize(k_rows, my_cols.size());
   MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_FLOAT, slice.data(),
                 receive_counts.data(), receive_offsets.data(), MPI_FLOAT, MPI_COMM_WORLD);
   std::vector<float> sums(static_cast<std::size_t>(my_cols.size()));

@@ -101,6 +101,8 @@ class Communicator {
   int size_ = 1;
   bool mpi_ = false;
   int alone_ = 0;
+  mutable std::vector<float> send_buffer_;  // ordered_sum's, kept between calls
+  mutable MatrixF slice_buffer_;
 };
 
 // Whether this build has MPI ("Open MPI 4.1.4", say), or an empty string.
