@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
   logz::init_parallel(argc, argv);
   const logz::Communicator& world = logz::Communicator::world();
   if (!world.root()) {
-    // The other ranks compute what rank 0 prints: their output goes nowhere.
+    // The other ranks compute what rank 0 prints: their output goes nowhere
+    // (and run() keeps them quiet).
     if (std::freopen("/dev/null", "w", stdout) == nullptr) std::fclose(stdout);
-    logz::cli::set_quiet(true);
   }
   std::string message;
   const int code = run(argc, argv, message);
@@ -90,19 +90,16 @@ int run(int argc, char** argv, std::string& message) {
   app.require_subcommand(1);
   app.fallthrough();
   int threads = 0;
-  app.add_option("--threads", threads,
-                 "Threads for matrix products and kernels (0: all cores)")
+  app.add_option("--threads", threads, "Threads for matrix products and kernels (0: all cores)")
       ->check(CLI::Range(0, 1 << 16))
       ->capture_default_str();
   bool quiet = false;
   app.add_flag("--quiet", quiet,
                "No progress and no informational lines on stderr (errors still print)");
-  const logz::cli::Command commands[] = {logz::cli::add_train_command(app),
-                                         logz::cli::add_estimate_command(app),
-                                         logz::cli::add_eval_command(app),
-                                         logz::cli::add_sample_command(app),
-                                         logz::cli::add_show_command(app),
-                                         logz::cli::add_report_command(app)};
+  const logz::cli::Command commands[] = {
+      logz::cli::add_train_command(app), logz::cli::add_estimate_command(app),
+      logz::cli::add_eval_command(app),  logz::cli::add_sample_command(app),
+      logz::cli::add_show_command(app),  logz::cli::add_report_command(app)};
   try {
     app.parse(argc, argv);
     logz::cli::set_threads(threads);

@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
+#include <map>
 
 #include "logz/error.hpp"
+#include "logz/io/safetensors.hpp"
 #include "logz/parallel/communicator.hpp"
 
 namespace logz {
@@ -14,71 +15,29 @@ namespace {
 
 constexpr const char* kUpdatesName = "partitioned.updates";
 
-// ObjectiveState as bytes, for the broadcast of a part's state: entries of
-// (name length, name, rows, cols, floats) and then (name length, name, count).
-template <typename T>
-void put(std::vector<std::uint8_t>& out, const T& value) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-  out.insert(out.end(), p, p + sizeof(T));
-}
-
-template <typename T>
-T take(const std::vector<std::uint8_t>& in, std::size_t& at) {
-  T value;
-  if (at + sizeof(T) > in.size()) throw Error("internal: a shared objective state is truncated");
-  std::memcpy(&value, in.data() + at, sizeof(T));
-  at += sizeof(T);
-  return value;
-}
-
-void put_name(std::vector<std::uint8_t>& out, const std::string& name) {
-  put(out, static_cast<std::uint64_t>(name.size()));
-  out.insert(out.end(), name.begin(), name.end());
-}
-
-std::string take_name(const std::vector<std::uint8_t>& in, std::size_t& at) {
-  const auto size = take<std::uint64_t>(in, at);
-  if (at + size > in.size()) throw Error("internal: a shared objective state is truncated");
-  std::string name(reinterpret_cast<const char*>(in.data() + at), size);
-  at += size;
-  return name;
-}
-
+// ObjectiveState as bytes, for the broadcast of a part's state: a
+// safetensors image, the matrices as tensors and the counts as metadata.
 std::vector<std::uint8_t> to_bytes(const ObjectiveState& state) {
-  std::vector<std::uint8_t> out;
-  put(out, static_cast<std::uint64_t>(state.matrices.size()));
+  std::vector<SafetensorsView> tensors;
   for (const auto& [name, m] : state.matrices) {
-    put_name(out, name);
-    put(out, static_cast<std::int64_t>(m.rows()));
-    put(out, static_cast<std::int64_t>(m.cols()));
-    const auto* p = reinterpret_cast<const std::uint8_t*>(m.data());
-    out.insert(out.end(), p, p + sizeof(float) * static_cast<std::size_t>(m.size()));
+    tensors.push_back({name,
+                       {m.rows(), m.cols()},
+                       std::span<const float>(m.data(), static_cast<std::size_t>(m.size()))});
   }
-  put(out, static_cast<std::uint64_t>(state.counts.size()));
-  for (const auto& [name, count] : state.counts) {
-    put_name(out, name);
-    put(out, count);
-  }
-  return out;
+  std::map<std::string, std::string> counts;
+  for (const auto& [name, count] : state.counts)
+    counts[name] = std::to_string(count);
+  return encode_safetensors(tensors, counts);
 }
 
-ObjectiveState from_bytes(const std::vector<std::uint8_t>& in) {
+ObjectiveState from_bytes(const std::vector<std::uint8_t>& bytes) {
+  const SafetensorsFile file = decode_safetensors(bytes, "a part's shared objective state");
   ObjectiveState state;
-  std::size_t at = 0;
-  for (auto n = take<std::uint64_t>(in, at); n > 0; --n) {
-    std::string name = take_name(in, at);
-    const auto rows = take<std::int64_t>(in, at), cols = take<std::int64_t>(in, at);
-    MatrixF m(rows, cols);
-    const std::size_t bytes = sizeof(float) * static_cast<std::size_t>(m.size());
-    if (at + bytes > in.size()) throw Error("internal: a shared objective state is truncated");
-    std::memcpy(m.data(), in.data() + at, bytes);
-    at += bytes;
-    state.matrices[std::move(name)] = std::move(m);
+  for (const SafetensorsTensor& t : file.tensors) {
+    state.matrices[t.name] = ConstMatrixMap(t.values.data(), t.shape.at(0), t.shape.at(1));
   }
-  for (auto n = take<std::uint64_t>(in, at); n > 0; --n) {
-    std::string name = take_name(in, at);
-    state.counts[std::move(name)] = take<std::int64_t>(in, at);
-  }
+  for (const auto& [name, count] : file.metadata)
+    state.counts[name] = std::stoll(count);
   return state;
 }
 
