@@ -4,6 +4,8 @@
 #
 #   logz::openblas    OpenBLAS built with OpenMP (Debian: libopenblas-openmp-dev)
 #   logz::random123   the Random123 headers (Debian: librandom123-dev)
+#   logz::lbfgs       libLBFGS, Okazaki's C port of Nocedal's L-BFGS, the library
+#                     plmc uses (Debian: liblbfgs-dev)
 #
 # OpenBLAS built with OpenMP: BLAS threads and logz's own OpenMP loops then
 # share one thread pool. With the pthreads build the two pools spin-wait
@@ -45,5 +47,19 @@ if(NOT TARGET logz::random123)
     set(LOGZ_DEPENDENCIES_FOUND FALSE)
     string(APPEND LOGZ_DEPENDENCIES_MESSAGE
       "logz needs the Random123 headers: apt-get install librandom123-dev. ")
+  endif()
+endif()
+if(NOT TARGET logz::lbfgs)
+  find_library(LOGZ_LBFGS_LIBRARY lbfgs)
+  find_path(LOGZ_LBFGS_INCLUDE_DIR lbfgs.h)
+  if(LOGZ_LBFGS_LIBRARY AND LOGZ_LBFGS_INCLUDE_DIR)
+    add_library(logz::lbfgs INTERFACE IMPORTED)
+    set_target_properties(logz::lbfgs PROPERTIES
+      INTERFACE_LINK_LIBRARIES "${LOGZ_LBFGS_LIBRARY}"
+      INTERFACE_INCLUDE_DIRECTORIES "${LOGZ_LBFGS_INCLUDE_DIR}")
+  else()
+    set(LOGZ_DEPENDENCIES_FOUND FALSE)
+    string(APPEND LOGZ_DEPENDENCIES_MESSAGE
+      "logz needs libLBFGS for full-batch L-BFGS: apt-get install liblbfgs-dev. ")
   endif()
 endif()

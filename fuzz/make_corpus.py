@@ -94,12 +94,33 @@ def safetensors_seeds():
     write("safetensors", "broken-header-length.safetensors", struct.pack("<Q", 1 << 40) + b"{}")
 
 
+def alignment_seeds():
+    # The first byte picks the rules (fuzz/alignment_fuzz.cpp): bit 0 A2M,
+    # bit 1 unknown letters as gaps, bit 2 DNA.
+    protein, a2m, unknown_as_gap, dna = b"\x00", b"\x01", b"\x02", b"\x04"
+    write("alignment", "stockholm-blocks-rf.sto", protein + b"# STOCKHOLM 1.0\n#=GF ID t\n"
+          b"#=GS a AC P1\n\na  AC.dW\nb  ACyD-\n#=GR a SS ....H\n#=GC RF xx.xx\n\n"
+          b"b  E-\na  e.\n#=GC RF x.\n//\n")
+    write("alignment", "stockholm-dna.sto", dna + b"# STOCKHOLM 1.0\n\n"
+          b"s1/1-8   ACGT.acgT\ns2/3-9   AC-TtACGT\n#=GC RF  xxxx.xxxx\n//\n")
+    write("alignment", "fasta-lines.fa", protein + b">one desc\r\nAC-D\r\nef.g\r\n\r\n"
+          b">two\nACDE FG.-\n>three\n--ACDEFG\n")
+    write("alignment", "a2m-inserts.a2m", a2m + b">s1\nAC-DE\n>s2\nAaaC-D.E\n>s3\n..A.C-DEggg\n")
+    write("alignment", "unknown-as-gap.fa", unknown_as_gap + b">x\nXXAC\n>y\nACBZ\n")
+    write("alignment", "broken-ragged.fa", protein + b">a\nACD\n>b\nAC\n")
+    write("alignment", "broken-duplicate.sto", protein + b"# STOCKHOLM 1.0\na ACD\na ACD\n//\n")
+    write("alignment", "broken-missing-end.sto", protein + b"# STOCKHOLM 1.0\na ACD\n\na ACD\n")
+    write("alignment", "broken-second-block.sto", protein + b"# STOCKHOLM 1.0\na ACD\nb ACD\n\n"
+          b"a AC\n//\n")
+
+
 def main():
     shutil.rmtree(CORPUS, ignore_errors=True)
     idx_seeds()
     csv_seeds()
     npy_seeds()
     safetensors_seeds()
+    alignment_seeds()
 
 
 if __name__ == "__main__":

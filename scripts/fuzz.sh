@@ -28,7 +28,7 @@ cmake --build "$build_dir" --target fuzzers
 mkdir -p "$build_dir/artifacts"
 failed=()
 summary=()
-for target in idx csv npy safetensors; do
+for target in idx csv npy safetensors alignment; do
   # New inputs go to the first folder (build-fuzz/), never into the seeds.
   work="$build_dir/fuzz-corpus/$target"
   mkdir -p "$work"

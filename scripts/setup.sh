@@ -13,6 +13,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev librandom123-dev zlib1g-dev
   libstb-dev                                # PNG pictures (stb_image_write; stb_image in tests)
   libopenmpi-dev openmpi-bin                # MPI: mpirun -np N logz ... (parallel/communicator.hpp)
+  liblbfgs-dev                              # full-batch L-BFGS (train/lbfgs.hpp), as plmc uses
+  hmmer-examples                            # real protein alignments (Stockholm) for the Potts tests
   libgtest-dev python3-numpy                # tests (C++ and command line)
   pybind11-dev python3-dev                  # the Python module (python/)
   python3-pytest python3-setuptools python3-wheel python3-pip python3-venv   # its tests, pip install

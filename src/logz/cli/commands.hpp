@@ -18,5 +18,6 @@ Command add_eval_command(CLI::App& app);
 Command add_sample_command(CLI::App& app);
 Command add_show_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+Command add_contacts_command(CLI::App& app);
 
 }  // namespace logz::cli

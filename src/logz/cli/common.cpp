@@ -1,21 +1,27 @@
 #include "logz/cli/common.hpp"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <cmath>
 #include <cstdio>
-#include <fmt/format.h>
 
+#include "logz/data/alignment.hpp"
 #include "logz/error.hpp"
 #include "logz/math/blas.hpp"
+#include "logz/models/categorical.hpp"
 
 namespace logz::cli {
 
 void DataFlags::add_to(CLI::App& command) {
-  source_option = command.add_option("--data", source,
-                     "Data set: mnist10k (bundled), fashion-mnist (Debian package "
-                     "dataset-fashion-mnist) or a path to an IDX, CSV or NPY file (.gz allowed)")
-      ->capture_default_str();
+  source_option =
+      command
+          .add_option("--data", source,
+                      "Data set: mnist10k (bundled), fashion-mnist (Debian package "
+                      "dataset-fashion-mnist), a path to an IDX, CSV or NPY file, or a multiple "
+                      "sequence alignment for Potts models (FASTA, A2M, Stockholm: .fa, .afa, "
+                      ".a2m, .sto, ...; .gz allowed)")
+          ->capture_default_str();
   command.add_option("--test-data", test_source,
                      "Test set file for a --data path (default: the last --test-count rows)");
   command.add_option("--test-count", test_count,
@@ -43,6 +49,26 @@ void DataFlags::add_to(CLI::App& command) {
                    "For models of real-valued units: shift and scale each column to mean 0 and "
                    "standard deviation 1 on the training split (after dequantization); "
                    "log-likelihoods are also reported in the original units");
+  command
+      .add_option("--states", states,
+                  "Read a CSV, NPY or IDX file as categorical data: integer codes 0..Q-1 "
+                  "(alignments take Q from --alphabet)")
+      ->type_name("Q")
+      ->check(CLI::Range(2, 256));
+  command
+      .add_option("--alphabet", alphabet,
+                  "Letters of an alignment, code 0 first: protein (-ACDEFGHIKLMNPQRSTVWY, the "
+                  "default), dna (-ACGT), rna (-ACGU) or the letters themselves")
+      ->type_name("NAME|LETTERS");
+  command
+      .add_option("--reweight", reweight,
+                  "Weigh each sequence by 1 / (number of sequences at identity >= THETA with "
+                  "it), e.g. 0.8 (Morcos et al. 2011); 0: no weights")
+      ->type_name("THETA")
+      ->check(CLI::Range(0.0, 1.0));
+  command.add_flag("--unknown-as-gap", unknown_as_gap,
+                   "Read alignment letters outside the alphabet (X, B, Z, N, ...) as gaps "
+                   "instead of failing");
 }
 
 DataOptions DataFlags::options(bool continuous_model) const {
@@ -66,6 +92,10 @@ DataOptions DataFlags::options(bool continuous_model) const {
                                         "are binary");
   }
   options.standardize = standardize;
+  options.states = states;
+  options.alphabet = alphabet;
+  options.reweight = reweight;
+  options.unknown_as_gap = unknown_as_gap;
   return options;
 }
 
@@ -77,6 +107,15 @@ DataFlags with_model_preprocessing(const DataFlags& flags, const LoadedModel& lo
   if (const auto it = loaded.metadata.find("standardize"); it != loaded.metadata.end()) {
     f.standardize = it->second == "true";
   }
+  // Letters read as they were for training: the model's alphabet, unless given.
+  if (const auto it = loaded.metadata.find("alphabet");
+      it != loaded.metadata.end() && f.alphabet.empty() && has_alignment_extension(f.source)) {
+    f.alphabet = it->second;
+  }
+  if (const auto it = loaded.metadata.find("unknown_as_gap");
+      it != loaded.metadata.end() && it->second == "true" && has_alignment_extension(f.source)) {
+    f.unknown_as_gap = true;
+  }
   return f;
 }
 
@@ -86,6 +125,8 @@ std::string describe_kind(std::string_view kind) {
   if (kind == "gaussian_bernoulli_rbm") return "a Gaussian-Bernoulli RBM";
   if (kind == "gaussian") return "a Gaussian";
   if (kind == "ica") return "an ICA model";
+  if (kind == "potts") return "a Potts model";
+  if (kind == "potts_rbm") return "a Potts RBM";
   return fmt::format("a model of kind {}", kind);
 }
 
@@ -95,6 +136,16 @@ void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string
   if (data.cols() != model.n_visible()) {
     throw Error(fmt::format("data {} has {} values per example, but {} has {} visible units",
                             data_name, data.cols(), model_name, model.n_visible()));
+  }
+  if (const auto* categorical = dynamic_cast<const CategoricalModel*>(&model)) {
+    if (const auto at = find_non_code(data, categorical->n_states())) {
+      throw Error(fmt::format(
+          "data {} ({} set) has the value {} at row {}, column {}, but {} ({}) "
+          "has {} states per site (codes 0..{}); pass the model's --states "
+          "and --alphabet",
+          data_name, split, data(at->first, at->second), at->first + 1, at->second + 1, model_name,
+          describe_kind(model.kind()), categorical->n_states(), categorical->n_states() - 1));
+    }
   }
   if (model.binary_visible()) {
     if (const auto at = find_non_binary(data)) {
@@ -109,7 +160,16 @@ void check_fits(const EnergyModel& model, ConstMatrixRef data, const std::string
 
 Dataset load_data_for(const DataFlags& flags, const EnergyModel& model,
                       const std::string& model_path) {
-  Dataset dataset = load_dataset(flags.options(!model.binary_visible()));
+  const bool continuous =
+      !model.binary_visible() && dynamic_cast<const CategoricalModel*>(&model) == nullptr;
+  DataFlags f = flags;
+  // A categorical model reads its data with its own states and alphabet.
+  if (const auto* categorical = dynamic_cast<const CategoricalModel*>(&model);
+      categorical != nullptr && f.states == 0 && !has_alignment_extension(f.source) &&
+      f.source != "mnist10k" && f.source != "fashion-mnist") {
+    f.states = static_cast<int>(categorical->n_states());
+  }
+  Dataset dataset = load_dataset(f.options(continuous));
   check_fits(model, dataset.train, dataset.name, "training", model_path);
   check_fits(model, dataset.test, dataset.name, "test", model_path);
   return dataset;
@@ -129,6 +189,12 @@ std::optional<Dataset> data_for_model(const DataFlags& flags, const LoadedModel&
   if (!get("binarize").empty()) from_file.binarize = get("binarize");
   if (!get("threshold").empty()) from_file.threshold = std::stod(get("threshold"));
   if (!get("binarize_seed").empty()) from_file.binarize_seed = std::stoull(get("binarize_seed"));
+  // Categorical data as it was read for training: its alphabet (letters), or
+  // its number of states for integer codes, and how unknown letters went.
+  if (!get("alphabet").empty()) from_file.alphabet = get("alphabet");
+  if (!get("states").empty() && from_file.alphabet.empty())
+    from_file.states = std::stoi(get("states"));
+  if (get("unknown_as_gap") == "true") from_file.unknown_as_gap = true;
   from_file = with_model_preprocessing(from_file, loaded);
   return load_data_for(from_file, *loaded.model, model_path);
 }

@@ -19,7 +19,8 @@
 namespace logz::cli {
 
 // --data, --test-data, --test-count, --binarize, --threshold, --binarize-seed,
-// --dequantize, --standardize
+// --dequantize, --standardize, and for categorical data --states, --alphabet,
+// --reweight, --unknown-as-gap
 struct DataFlags {
   std::string source = "mnist10k";
   std::string test_source;
@@ -29,6 +30,10 @@ struct DataFlags {
   std::uint64_t binarize_seed = 0;
   std::string dequantize = "auto";
   bool standardize = false;
+  int states = 0;
+  std::string alphabet;
+  double reweight = 0.0;
+  bool unknown_as_gap = false;
 
   CLI::Option* source_option = nullptr;  // to tell a given --data from the default
 

@@ -9,10 +9,17 @@
 #include "logz/cli/estimator_flags.hpp"
 #include "logz/error.hpp"
 #include "logz/io/file.hpp"
+#include "logz/models/categorical.hpp"
 #include "logz/models/model_file.hpp"
 
 namespace logz::cli {
 namespace {
+
+// A model of real-valued units, which anneals from its own Gaussian and
+// needs no data for its base.
+bool continuous(const EnergyModel& model) {
+  return !model.binary_visible() && dynamic_cast<const CategoricalModel*>(&model) == nullptr;
+}
 
 struct EstimateFlags {
   std::string model_path;
@@ -29,14 +36,14 @@ struct EstimateFlags {
 std::optional<Dataset> base_data(const EstimateFlags& flags, const LoadedModel& loaded) {
   if (flags.estimator.method == "exact" || flags.estimator.method == "learned" ||
       flags.estimator.method == "trajectory" || flags.estimator.base == "model" ||
-      !loaded.model->binary_visible()) {
+      continuous(*loaded.model)) {
     return std::nullopt;  // (a model of real-valued units anneals from its own Gaussian)
   }
   std::optional<Dataset> data = data_for_model(flags.data, loaded, flags.model_path);
   if (!data) {
     inform(
         fmt::format("note: {} names no training data and --data was not given; the annealing "
-                    "base is the model's own visible biases (--base model)",
+                    "base is the model's own visible biases or fields (--base model)",
                     flags.model_path));
   }
   return data;
@@ -146,11 +153,13 @@ void run(EstimateFlags flags) {
       flags.estimator.estimate(*loaded.model, base, data ? &*data : nullptr, bar);
   bar.clear();
   if (!flags.log_weights_path.empty()) write_log_weights(flags.log_weights_path, estimate);
-  const std::string base_name = flags.estimator.method == "exact" ? ""
-                                : !loaded.model->binary_visible()
-                                    ? std::string("the model's own Gaussian")
-                                : data ? "data " + data->name
-                                       : std::string("model biases");
+  const std::string base_name =
+      flags.estimator.method == "exact" ? ""
+      : continuous(*loaded.model)       ? std::string("the model's own Gaussian")
+      : data                            ? "data " + data->name
+      : dynamic_cast<const CategoricalModel*>(loaded.model.get()) != nullptr
+          ? std::string("model fields")
+          : std::string("model biases");
   if (flags.json) {
     nlohmann::json j = to_json(estimate);
     j["model"] = flags.model_path;

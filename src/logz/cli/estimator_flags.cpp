@@ -10,8 +10,8 @@
 #include "logz/error.hpp"
 #include "logz/estimators/annealing.hpp"
 #include "logz/estimators/beta_schedule.hpp"
+#include "logz/models/categorical.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
-#include "logz/models/ising.hpp"
 #include "logz/objectives/gibbs_model_cast.hpp"
 #include "logz/train/run_monitor.hpp"
 
@@ -20,14 +20,6 @@ namespace {
 
 // Annealing steps along a trajectory unless --betas says otherwise.
 constexpr std::size_t kTrajectorySteps = 20000;
-
-// The base of a model's own annealing path: its visible biases (an Ising
-// model's fields); a Gaussian-Bernoulli RBM anneals from its own Gaussian.
-VectorF own_base(const EnergyModel& model) {
-  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) return rbm->b();
-  if (const auto* ising = dynamic_cast<const IsingModel*>(&model)) return ising->h();
-  return VectorF::Zero(model.n_visible());
-}
 
 LogZEstimate trajectory_estimate(const EstimatorFlags& flags, const EnergyModel& model,
                                  ProgressBar& bar) {
@@ -43,7 +35,9 @@ LogZEstimate trajectory_estimate(const EstimatorFlags& flags, const EnergyModel&
                     "is not a snapshot of a model like " + flags.run_folder + "/model.safetensors");
   }
   path.push_back(&final_model);
-  const VectorF base = own_base(*path.front());
+  // The first snapshot's own base (its visible biases, an Ising or Potts
+  // model's fields; a Gaussian-Bernoulli RBM anneals from its own Gaussian).
+  const VectorF base = path.front()->model_base();
   const AisOptions ais = flags.ais_options(bar);
   AnnealingOptions options;
   options.particles = ais.particles();
@@ -141,7 +135,8 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
   command
       .add_option("--base", base,
                   "Base-rate model of the annealing path: data (independent units fitted to "
-                  "the training data's marginals) or model (the model's visible biases)")
+                  "the training data's marginals; for categorical data each site's state "
+                  "frequencies) or model (the model's visible biases or fields)")
       ->check(CLI::IsMember({"data", "model"}))
       ->capture_default_str();
   command.add_option("--seed", seed, "Seed of the estimator's random draws")->capture_default_str();
@@ -166,9 +161,12 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model,
                                       const std::string& model_path) const {
   const bool rbm = dynamic_cast<const BernoulliRbm*>(&model) != nullptr;
   const bool gbrbm = dynamic_cast<const GaussianBernoulliRbm*>(&model) != nullptr;
+  // Potts models and Potts RBMs anneal from independent sites (categorical.hpp).
+  const bool categorical = dynamic_cast<const CategoricalModel*>(&model) != nullptr &&
+                           dynamic_cast<const GibbsModel*>(&model) != nullptr;
   const auto applies = [&](const std::string& m) {
     if (m == "exact") return is_enumerable(model);
-    if (m == "ais") return rbm || gbrbm;
+    if (m == "ais") return rbm || gbrbm || categorical;
     if (m == "raise") return rbm;
     if (m == "learned") return model.has_log_normalizer();
     if (m == "bridge") return dynamic_cast<const GibbsModel*>(&model) != nullptr;
@@ -182,7 +180,7 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model,
     if (applies(m)) allowed.push_back(m);
   }
   const std::string needs =
-      method == "ais"       ? " (it needs an RBM)"
+      method == "ais"       ? " (it needs an RBM or a Potts model)"
       : method == "raise"   ? " (it needs a Bernoulli RBM)"
       : method == "learned" ? " (it needs a log normalizer learned by nce)"
       : method == "trajectory"
@@ -336,10 +334,11 @@ std::vector<std::string> estimate_warnings(const LogZEstimate& estimate) {
 }
 
 VectorF annealing_base(const EstimatorFlags& flags, const EnergyModel& model, const Dataset* data) {
-  if (flags.base == "data" && data != nullptr) return visible_log_odds(data->train);
-  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) return rbm->b();
-  if (const auto* ising = dynamic_cast<const IsingModel*>(&model)) return ising->h();
-  return VectorF::Zero(model.n_visible());
+  const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+  if (gibbs == nullptr) return VectorF::Zero(model.n_visible());
+  if (flags.base == "data" && data != nullptr)
+    return gibbs->data_base(data->train, data->train_weights);
+  return gibbs->model_base();
 }
 
 }  // namespace logz::cli

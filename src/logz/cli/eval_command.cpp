@@ -1,15 +1,19 @@
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
 #include "logz/cli/estimator_flags.hpp"
-#include "logz/estimators/log_likelihood.hpp"
 #include "logz/estimators/bracket.hpp"
+#include "logz/estimators/log_likelihood.hpp"
 #include "logz/estimators/raise.hpp"
-#include "logz/objectives/bit_flip_objectives.hpp"
+#include "logz/models/categorical.hpp"
 #include "logz/models/model_file.hpp"
+#include "logz/objectives/bit_flip_objectives.hpp"
+#include "logz/objectives/categorical_pseudolikelihood.hpp"
+#include "logz/objectives/gibbs_model_cast.hpp"
 
 namespace logz::cli {
 namespace {
@@ -35,12 +39,39 @@ MatrixF split_of(const Dataset& dataset, const std::string& split) {
   return all;
 }
 
+// The sequence weights of the split's rows (dataset.hpp: computed within each
+// split), or empty when the data has none.
+std::vector<double> weights_of(const Dataset& dataset, const std::string& split) {
+  if (split == "test") return dataset.test_weights;
+  if (split == "train") return dataset.train_weights;
+  if (dataset.train_weights.empty() || dataset.test_weights.empty()) return {};
+  std::vector<double> all = dataset.train_weights;
+  all.insert(all.end(), dataset.test_weights.begin(), dataset.test_weights.end());
+  return all;
+}
+
+// The weighted average sum_n w_n log p(x_n) / sum_n w_n = weighted mean(-F)
+// - log Z, which counts each cluster of similar sequences about once; and
+// sum_n w_n, the effective number of examples.
+std::pair<double, double> weighted_log_likelihood(const EnergyModel& model, ConstMatrixRef data,
+                                                  const std::vector<double>& weights,
+                                                  double log_z) {
+  std::vector<double> free_energy(static_cast<std::size_t>(data.rows()));
+  model.free_energy(data, free_energy);
+  double total = 0.0, weighted = 0.0;
+  for (std::size_t r = 0; r < free_energy.size(); ++r) {
+    total += weights[r];
+    weighted -= weights[r] * free_energy[r];
+  }
+  return {weighted / total - log_z, total};
+}
+
 std::string interval_text(double lower, double upper) {
   const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{:.4f}", x) : fmt::format("{}", x); };
   return "[" + number(lower) + ", " + number(upper) + "]";
 }
 
-void run_raise(const EvalFlags& flags, const BernoulliRbm& rbm, const VectorF& base,
+void run_raise(const EvalFlags& flags, const GibbsModel& rbm, const VectorF& base,
                const MatrixF& data, const std::string& data_name, ProgressBar& bar) {
   const AisOptions options = flags.estimator.ais_options(bar);
   const RaiseResult r = raise_log_likelihood(rbm, base, data, options);
@@ -75,7 +106,7 @@ std::string bound_text(double x) {
 }
 
 // --bracket: the average log-likelihood bounded from both sides (bracket.hpp).
-void run_bracket(const EvalFlags& flags, const BernoulliRbm& rbm, const VectorF& base,
+void run_bracket(const EvalFlags& flags, const GibbsModel& rbm, const VectorF& base,
                  const MatrixF& data, const std::string& data_name, ProgressBar& bar) {
   BracketOptions options;
   options.time_budget = flags.time_budget;
@@ -126,7 +157,9 @@ void run_bracket(const EvalFlags& flags, const BernoulliRbm& rbm, const VectorF&
 void run_pseudolikelihood(const EvalFlags& flags, const EnergyModel& model, const MatrixF& data,
                           const std::string& data_name) {
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<double> values = pseudo_log_likelihood(model, data);
+  const bool categorical = dynamic_cast<const CategoricalModel*>(&model) != nullptr;
+  const std::vector<double> values = categorical ? categorical_pseudo_log_likelihood(model, data)
+                                                 : pseudo_log_likelihood(model, data);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double n = static_cast<double>(values.size());
   double sum = 0.0, squares = 0.0;
@@ -146,8 +179,9 @@ void run_pseudolikelihood(const EvalFlags& flags, const EnergyModel& model, cons
     return;
   }
   fmt::print("data {} ({} split, {} examples)\n", data_name, flags.split, data.rows());
-  fmt::print("average pseudo-log-likelihood = {:.4f} nats per example (exact: all {} bits, {:.2f} s)\n",
-             average, data.cols(), seconds);
+  fmt::print(
+      "average pseudo-log-likelihood = {:.4f} nats per example (exact: all {} {}, {:.2f} s)\n",
+      average, data.cols(), categorical ? "sites" : "bits", seconds);
   fmt::print("  standard error of the mean over these examples: +/- {:.4f}\n", se);
 }
 
@@ -173,11 +207,11 @@ void run(EvalFlags flags) {
     base = annealing_base(flags.estimator, model, &dataset);
   }
   if (flags.bracket) {
-    run_bracket(flags, enumerable_rbm(model, "--bracket"), base, data, dataset.name, bar);
+    run_bracket(flags, require_gibbs(model, "--bracket"), base, data, dataset.name, bar);
     return;
   }
   if (flags.estimator.method == "raise") {
-    run_raise(flags, enumerable_rbm(model, "--logz-method"), base, data, dataset.name, bar);
+    run_raise(flags, require_gibbs(model, "raise"), base, data, dataset.name, bar);
     return;
   }
   const LogZEstimate log_z = flags.estimator.estimate(model, base, &dataset, bar);
@@ -186,6 +220,10 @@ void run(EvalFlags flags) {
   // log p = mean(-F) - log Z: log Z's interval maps onto the average, reversed.
   const double lower = result.average - (log_z.upper - log_z.log_z);
   const double upper = result.average + (log_z.log_z - log_z.lower);
+  const std::vector<double> weights = weights_of(dataset, flags.split);
+  const auto [weighted_average, effective_examples] =
+      weights.empty() ? std::pair<double, double>{result.average, 0.0}
+                      : weighted_log_likelihood(model, data, weights, log_z.log_z);
   if (flags.json) {
     nlohmann::json j = to_json(result);
     j["lower"] = std::isfinite(lower) ? nlohmann::json(lower) : nlohmann::json(nullptr);
@@ -197,6 +235,10 @@ void run(EvalFlags flags) {
     j["warnings"] = estimate_warnings(log_z);
     j["dequantized"] = dataset.dequantized;
     j["standardized"] = dataset.standardized;
+    if (!weights.empty()) {
+      j["weighted_avg_log_likelihood"] = weighted_average;
+      j["effective_examples"] = effective_examples;
+    }
     if (dataset.standardized) {
       j["log_jacobian"] = dataset.log_jacobian;
       j["avg_log_likelihood_before_standardization"] = result.average + dataset.log_jacobian;
@@ -240,6 +282,12 @@ void run(EvalFlags flags) {
   }
   fmt::print("  standard error of the mean over these examples: +/- {:.4f}\n",
              result.std_error_of_mean);
+  if (!weights.empty()) {
+    fmt::print(
+        "weighted by the sequence weights (--reweight, {:.1f} effective examples): {:.4f} "
+        "nats per example, the same error bar from log Z\n",
+        effective_examples, weighted_average);
+  }
   if (model.has_log_normalizer() && log_z.method != "learned") {
     const LogLikelihood learned = average_log_likelihood(model, data, learned_log_z(model));
     fmt::print("with the log normalizer NCE learned ({:.4f}, a parameter, not an estimate): "

@@ -39,6 +39,10 @@ constexpr const char* kDescription =
     "  logz train --data mnist10k --model gbrbm --hidden 50 --method sm --optimizer adam \\\n"
     "      --lr 0.001 --out runs/sm50\n"
     "  logz eval runs/sm50/model.safetensors --logz-method ais\n"
+    "A protein family (an alignment): a Potts model by pseudolikelihood, its contacts, samples:\n"
+    "  logz train --data family.sto --model potts --method pl --optimizer lbfgs --out runs/potts\n"
+    "  logz contacts runs/potts/model.safetensors --min-separation 6 --top 50\n"
+    "  logz sample runs/potts/model.safetensors --n 100 --out samples.fasta\n"
     "Run `logz COMMAND --help` for the flags of each command.";
 
 // BLAS and logz's kernels share libgomp's thread pool, whose idle threads
@@ -97,9 +101,10 @@ int run(int argc, char** argv, std::string& message) {
   app.add_flag("--quiet", quiet,
                "No progress and no informational lines on stderr (errors still print)");
   const logz::cli::Command commands[] = {
-      logz::cli::add_train_command(app), logz::cli::add_estimate_command(app),
-      logz::cli::add_eval_command(app),  logz::cli::add_sample_command(app),
-      logz::cli::add_show_command(app),  logz::cli::add_report_command(app)};
+      logz::cli::add_train_command(app),   logz::cli::add_estimate_command(app),
+      logz::cli::add_eval_command(app),    logz::cli::add_sample_command(app),
+      logz::cli::add_show_command(app),    logz::cli::add_report_command(app),
+      logz::cli::add_contacts_command(app)};
   try {
     app.parse(argc, argv);
     logz::cli::set_threads(threads);

@@ -1,11 +1,13 @@
 #include "logz/cli/run_pictures.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "logz/io/png.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/categorical.hpp"
 #include "logz/models/gaussian.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/sampling/gibbs.hpp"
@@ -24,6 +26,9 @@ RunPictures write_run_pictures(const std::string& folder, const EnergyModel& mod
                                const Objective& objective, ConstMatrixRef train,
                                std::uint64_t seed) {
   RunPictures written;
+  // Sequences of codes are no pictures: `logz sample` writes them as FASTA,
+  // `logz show --contacts` draws what a Potts model learned.
+  if (dynamic_cast<const CategoricalModel*>(&model) != nullptr) return written;
   MatrixF samples;
   const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
   const auto* gaussian = dynamic_cast<const GaussianModel*>(&model);
@@ -31,8 +36,9 @@ RunPictures write_run_pictures(const std::string& folder, const EnergyModel& mod
     const Index n = std::min(kSamples, chains->chains());
     const bool means = chains->visible_probability.rows() == chains->chains();
     samples = (means ? chains->visible_probability : chains->visible).topRows(n);
-    written.samples_source = fmt::format("{} of the {} persistent chains{}", n, chains->chains(),
-                                         means ? " (the mean of their last visible draw given h)" : "");
+    written.samples_source =
+        fmt::format("{} of the {} persistent chains{}", n, chains->chains(),
+                    means ? " (the mean of their last visible draw given h)" : "");
   } else if (gaussian != nullptr) {
     RandomStream stream = make_stream(seed, StreamId::pictures);
     samples = gaussian->sample(kSamples, stream);
@@ -42,7 +48,8 @@ RunPictures write_run_pictures(const std::string& folder, const EnergyModel& mod
   } else {
     const Index n = std::min(kSamples, train.rows());
     MatrixF start(n, train.cols());
-    for (Index i = 0; i < n; ++i) start.row(i) = train.row(i * train.rows() / n);
+    for (Index i = 0; i < n; ++i)
+      start.row(i) = train.row(i * train.rows() / n);
     RandomStream stream = make_stream(seed, StreamId::pictures);
     const GibbsSamples drawn = draw_samples(*gibbs, start, n, kSweepsFromData, n, stream);
     samples = drawn.means.rows() > 0 ? drawn.means : drawn.states;

@@ -1,11 +1,18 @@
-#include <chrono>
 #include <fmt/format.h>
+
+#include <cctype>
+#include <chrono>
+#include <initializer_list>
+#include <optional>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
 #include "logz/cli/progress.hpp"
+#include "logz/data/alignment.hpp"
 #include "logz/error.hpp"
+#include "logz/io/file.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/categorical.hpp"
 #include "logz/models/ising.hpp"
 #include "logz/models/model_file.hpp"
 #include "logz/sampling/gibbs.hpp"
@@ -23,6 +30,7 @@ struct SampleFlags {
   std::string start;  // "data", "base", or empty: data when known, else base
   DataFlags data;
   std::string png;
+  std::string out;
   int scale = 0;
   std::string progress = "auto";
   bool json = false;
@@ -66,6 +74,17 @@ Start start_of(const SampleFlags& flags, const LoadedModel& loaded, Index chains
     return {random_rows(test ? data->test : data->train, chains, stream), "data",
             fmt::format("{} rows of {}", test ? "test" : "training", data->name)};
   }
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+      gibbs && dynamic_cast<const CategoricalModel*>(&model) != nullptr) {
+    // Independent sites: the data's site frequencies when known, else the model's fields.
+    const VectorF base =
+        data ? gibbs->data_base(data->train, data->train_weights) : gibbs->model_base();
+    MatrixF start(chains, model.n_visible());
+    gibbs->draw_base(&base, start, stream);
+    return {std::move(start), "base",
+            "independent sites with " + (data ? "the state frequencies of " + data->name
+                                              : std::string("the model's fields"))};
+  }
   if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model); gibbs && !model.binary_visible()) {
     MatrixF start(chains, model.n_visible());
     gibbs->draw_base(nullptr, start, stream);
@@ -91,27 +110,169 @@ Start start_of(const SampleFlags& flags, const LoadedModel& loaded, Index chains
           "independent units with " + source};
 }
 
+enum class OutputFormat { png, fasta, csv };
+
+// The file to write and its format: --png FILE, or --out FILE by its extension.
+struct Output {
+  std::string path;
+  std::string flag;
+  OutputFormat format = OutputFormat::png;
+};
+
+bool ends_with_any(const std::string& path, std::initializer_list<std::string_view> suffixes) {
+  std::string lower = path;
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string_view suffix : suffixes) {
+    if (lower.size() >= suffix.size() &&
+        lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+  }
+  return false;
+}
+
+// Throws SettingError unless the command names one file to write.
+void check_output_given(const SampleFlags& flags) {
+  if (flags.png.empty() && flags.out.empty()) {
+    throw SettingError("--out",
+                       "give the file to write: --out FILE (.png, .fasta or .fa, .csv) "
+                       "or --png FILE");
+  }
+}
+
+Output output_of(const SampleFlags& flags, const EnergyModel& model) {
+  Output output{flags.png.empty() ? flags.out : flags.png, flags.png.empty() ? "--out" : "--png"};
+  if (flags.png.empty()) {
+    if (ends_with_any(output.path, {".png"})) {
+      output.format = OutputFormat::png;
+    } else if (ends_with_any(output.path, {".csv"})) {
+      output.format = OutputFormat::csv;
+    } else if (ends_with_any(output.path, {".fasta", ".fa", ".fas", ".afa", ".fasta.gz", ".fa.gz",
+                                           ".fas.gz", ".afa.gz"})) {
+      output.format = OutputFormat::fasta;
+    } else {
+      throw SettingError("--out", fmt::format("{}: name the format by the extension: .png (a "
+                                              "picture), .fasta or .fa (sequences of a Potts "
+                                              "model; .gz allowed) or .csv (one sample per row)",
+                                              output.path));
+    }
+  }
+  const bool categorical = dynamic_cast<const CategoricalModel*>(&model) != nullptr;
+  if (categorical && output.format == OutputFormat::png) {
+    throw SettingError(output.flag,
+                       fmt::format("{}: the samples of {} are sequences of categorical states, not "
+                                   "pictures; write FASTA (--out samples.fasta) or CSV of the "
+                                   "codes (--out samples.csv)",
+                                   output.path, describe_kind(model.kind())));
+  }
+  if (!categorical && output.format == OutputFormat::fasta) {
+    throw SettingError("--out", fmt::format("{}: FASTA holds the sequences of a categorical model "
+                                            "(potts, potts_rbm); write the samples of {} as .png "
+                                            "or .csv",
+                                            output.path, describe_kind(model.kind())));
+  }
+  return output;
+}
+
+// The letters of a categorical model's samples, and where they come from:
+// the model's alphabet (metadata "alphabet", as `logz train` writes it for
+// an alignment), else the protein alphabet when q = 21 (the q of protein
+// families: gap and the 20 amino acids), else the characters 0-9, A-Z, a-z
+// standing for codes 0, 1, ... (up to 62 states; more need --out FILE.csv).
+Alphabet sample_alphabet(const LoadedModel& loaded, const std::string& model_path, Index q,
+                         std::string& source) {
+  const auto found = loaded.metadata.find("alphabet");
+  if (found != loaded.metadata.end() && !found->second.empty()) {
+    const std::string& letters = found->second;
+    if (static_cast<Index>(letters.size()) != q) {
+      throw FileError(model_path, fmt::format("its metadata alphabet \"{}\" has {} letters for {} "
+                                              "states",
+                                              printable(letters), letters.size(), q));
+    }
+    try {
+      Alphabet alphabet(letters);
+      source = "the model's alphabet " + letters;
+      return alphabet;
+    } catch (const SettingError& e) {
+      throw FileError(model_path, std::string("its metadata alphabet: ") + e.what());
+    }
+  }
+  if (q == 21) {
+    source = "the protein alphabet -ACDEFGHIKLMNPQRSTVWY (the model names no alphabet; q = 21)";
+    return protein_alphabet();
+  }
+  constexpr std::string_view kSymbols =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  if (q > static_cast<Index>(kSymbols.size())) {
+    throw SettingError("--out", fmt::format("the model names no alphabet, and its {} states are "
+                                            "more than the {} characters 0-9, A-Z, a-z that could "
+                                            "stand for them; write the codes with --out FILE.csv",
+                                            q, kSymbols.size()));
+  }
+  const std::string letters(kSymbols.substr(0, static_cast<std::size_t>(q)));
+  source = "the characters " + letters + " for codes 0.." + std::to_string(q - 1) +
+           " (the model names no alphabet)";
+  return Alphabet(letters);
+}
+
+void write_samples_csv(const std::string& path, const MatrixF& states) {
+  std::string text;
+  for (Index r = 0; r < states.rows(); ++r) {
+    for (Index c = 0; c < states.cols(); ++c) {
+      text += fmt::format("{}{}", c == 0 ? "" : ",", states(r, c));
+    }
+    text += '\n';
+  }
+  write_file_atomic(path, text);
+}
+
+// >sample_K chain=C sweeps=S F=...: the K-th sample (1-based), its chain and
+// the sweeps the chain had run when it was taken, and its free energy.
+std::vector<std::string> sample_names(const GibbsModel& model, const GibbsSamples& samples,
+                                      int steps) {
+  std::vector<double> free_energy(static_cast<std::size_t>(samples.states.rows()));
+  model.free_energy(samples.states, free_energy);
+  std::vector<std::string> names;
+  for (Index r = 0; r < samples.states.rows(); ++r) {
+    names.push_back(fmt::format("sample_{} chain={} sweeps={} F={:.4f}", r + 1,
+                                r / samples.per_chain + 1,
+                                static_cast<std::int64_t>(steps) * (r % samples.per_chain + 1),
+                                free_energy[static_cast<std::size_t>(r)]));
+  }
+  return names;
+}
+
 void run(const SampleFlags& flags) {
+  check_output_given(flags);
   const LoadedModel loaded = load_model(flags.model_path);
   const auto* model = dynamic_cast<const GibbsModel*>(loaded.model.get());
   if (model == nullptr) {
     throw SettingError("model", fmt::format("{} is {}, which logz cannot Gibbs sample",
                                             flags.model_path, describe_kind(loaded.model->kind())));
   }
+  const Output output = output_of(flags, *model);
   const Index chains = flags.chains > 0 ? flags.chains : flags.n;
   if (chains > flags.n) {
     throw SettingError("--chains", fmt::format("{} chains for --n {} samples: give at most --n "
                                                "chains (each gives ceil(n / chains) samples)",
                                                chains, flags.n));
   }
-  // Check the picture's size before any sampling.
+  // Check the picture's size, and the letters of sequences, before any sampling.
   GridOptions grid;
   grid.scale = flags.scale;
   GridLayout layout;
-  try {
-    layout = plan_grid(flags.n, model->n_visible(), grid);
-  } catch (const Error& e) {
-    throw SettingError("--scale", std::string(e.what()) + " (fewer --n or a smaller --scale)");
+  if (output.format == OutputFormat::png) {
+    try {
+      layout = plan_grid(flags.n, model->n_visible(), grid);
+    } catch (const Error& e) {
+      throw SettingError("--scale", std::string(e.what()) + " (fewer --n or a smaller --scale)");
+    }
+  }
+  std::optional<Alphabet> alphabet;
+  std::string letters_source;
+  if (output.format == OutputFormat::fasta) {
+    const auto& categorical = dynamic_cast<const CategoricalModel&>(*model);
+    alphabet = sample_alphabet(loaded, flags.model_path, categorical.n_states(), letters_source);
   }
   ProgressBar bar(parse_progress_mode(flags.progress));
   const auto begin = std::chrono::steady_clock::now();
@@ -124,33 +285,63 @@ void run(const SampleFlags& flags) {
                    done == total);
       });
   bar.clear();
-  const bool means = samples.means.rows() > 0;
-  const Picture picture = samples_picture(means ? samples.means : samples.states, flags.scale);
-  write_png(flags.png, picture.image);
+  const bool means = output.format == OutputFormat::png && samples.means.rows() > 0;
+  Picture picture;
+  if (output.format == OutputFormat::png) {
+    picture = samples_picture(means ? samples.means : samples.states, flags.scale);
+    write_png(output.path, picture.image);
+  } else if (output.format == OutputFormat::fasta) {
+    write_fasta(output.path, sample_names(*model, samples, flags.steps), samples.states, *alphabet);
+  } else {
+    write_samples_csv(output.path, samples.states);
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   const std::string values = means ? "visible_probability" : "visible_state";
+  const std::string format = output.format == OutputFormat::png     ? "png"
+                             : output.format == OutputFormat::fasta ? "fasta"
+                                                                    : "csv";
   if (flags.json) {
-    nlohmann::json result = {{"png", flags.png},
-                {"model", flags.model_path},
-                {"kind", loaded.model->kind()},
-                {"samples", flags.n},
-                {"chains", samples.chains},
-                {"samples_per_chain", samples.per_chain},
-                {"steps", flags.steps},
-                {"start", start.kind},
-                {"start_description", start.description},
-                {"seed", flags.seed},
-                {"values", values}};
-    result.update(picture_geometry_json(picture.image, layout));
+    nlohmann::json result = {{"out", output.path},
+                             {"format", format},
+                             {"model", flags.model_path},
+                             {"kind", loaded.model->kind()},
+                             {"samples", flags.n},
+                             {"chains", samples.chains},
+                             {"samples_per_chain", samples.per_chain},
+                             {"steps", flags.steps},
+                             {"start", start.kind},
+                             {"start_description", start.description},
+                             {"seed", flags.seed},
+                             {"values", values}};
+    if (output.format == OutputFormat::png) {
+      result["png"] = output.path;
+      result.update(picture_geometry_json(picture.image, layout));
+    } else {
+      result["sites"] = model->n_visible();
+    }
+    if (alphabet) result["alphabet"] = alphabet->letters;
     result["seconds"] = seconds;
     print_json(result);
     return;
   }
-  fmt::print("wrote {}: {} samples of a {} ({} chains, {} Gibbs sweeps before each sample, "
-             "started from {}) in {:.2f} s\n",
-             flags.png, flags.n, describe_model(*model), samples.chains, flags.steps,
-             start.description, seconds);
+  fmt::print(
+      "wrote {}: {} samples of a {} ({} chains, {} Gibbs sweeps before each sample, "
+      "started from {}) in {:.2f} s\n",
+      output.path, flags.n, describe_model(*model), samples.chains, flags.steps, start.description,
+      seconds);
+  if (output.format == OutputFormat::fasta) {
+    fmt::print(
+        "  FASTA, {} letters per sequence from {}; names: sample_K chain=C sweeps=S F=free "
+        "energy\n",
+        model->n_visible(), letters_source);
+    return;
+  }
+  if (output.format == OutputFormat::csv) {
+    fmt::print("  CSV, one sample per row of {} values{}\n", model->n_visible(),
+               dynamic_cast<const CategoricalModel*>(model) != nullptr ? " (state codes)" : "");
+    return;
+  }
   fmt::print("  {} x {} pixels: {} x {} tiles of {} x {}{}, {}; {}\n", picture.image.width,
              picture.image.height, layout.columns, layout.rows, layout.tile.height,
              layout.tile.width, layout.scale > 1 ? fmt::format(" at {}x", layout.scale) : "",
@@ -170,9 +361,11 @@ void run(const SampleFlags& flags) {
 Command add_sample_command(CLI::App& app) {
   auto flags = std::make_shared<SampleFlags>();
   CLI::App* c = app.add_subcommand(
-      "sample", "Draw samples of a saved model by Gibbs sampling and write them as a PNG grid");
+      "sample",
+      "Draw samples of a saved model by Gibbs sampling: a PNG grid, FASTA sequences (Potts "
+      "models) or CSV rows");
   c->add_option("model", flags->model_path, "Model file (.safetensors)")->required();
-  c->add_option("--n", flags->n, "Samples to draw (tiles of the picture)")
+  c->add_option("--n", flags->n, "Samples to draw (tiles of the picture, sequences)")
       ->check(CLI::Range(1L, 10000L))
       ->capture_default_str();
   c->add_option("--steps", flags->steps,
@@ -188,11 +381,20 @@ Command add_sample_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--start", flags->start,
                 "Where chains start: data (random test rows of --data or of the model's data set) "
-                "or base (independent units with the data's marginals, else the model's biases); "
+                "or base (independent units with the data's marginals, else the model's biases or "
+                "fields); "
                 "default: data when known, else base")
       ->check(CLI::IsMember({"data", "base"}));
   flags->data.add_to(*c);
-  c->add_option("--png", flags->png, "The picture to write (PNG, 8-bit gray)")->required();
+  CLI::Option* png = c->add_option("--png", flags->png,
+                                   "The picture to write (PNG, 8-bit gray); same as --out "
+                                   "FILE.png");
+  CLI::Option* out = c->add_option(
+      "--out", flags->out,
+      "The file to write, its format by its extension: .png (a picture of the samples), .fasta, "
+      ".fa, .fas or .afa, optionally .gz (the sequences of a Potts model or Potts RBM, in the "
+      "model's alphabet), .csv (one sample per row: states, or a categorical model's codes)");
+  png->excludes(out);
   c->add_option("--scale", flags->scale,
                 "Pixels per unit along each side (0: enough for tiles of about 48 pixels)")
       ->check(CLI::Range(0, 64))
@@ -204,12 +406,19 @@ Command add_sample_command(CLI::App& app) {
       ->capture_default_str();
   c->add_flag(
       "--json", flags->json,
-      "Print one JSON object: png, samples, chains, steps, start, width, height, seconds, ...");
+      "Print one JSON object: out, format, samples, chains, steps, start, seconds, and for a "
+      "picture png, width, height, ...");
   c->footer(
       "Rows whose length is a perfect square are drawn as square images (784 -> 28 x 28); others "
       "as horizontal bars of cells, one per unit. An RBM's samples show p(v = 1 | h) of their last "
       "visible draw (smoother than the binary states); an Ising model's show the states.\n"
-      "Example: logz sample runs/pcd25/model.safetensors --n 100 --steps 1000 --png samples.png");
+      "Categorical models write sequences: FASTA records >sample_K chain=C sweeps=S F=... whose "
+      "letters are the model's alphabet (from training on an alignment), else the protein "
+      "alphabet -ACDEFGHIKLMNPQRSTVWY when q = 21, else 0-9, A-Z, a-z for codes 0, 1, ...; chains "
+      "start from data rows or from independent sites with the data's (else the model's) "
+      "frequencies.\n"
+      "Example: logz sample runs/pcd25/model.safetensors --n 100 --steps 1000 --png samples.png\n"
+      "         logz sample runs/potts/model.safetensors --n 500 --out samples.fasta");
   return {c, [flags] { run(*flags); }};
 }
 

@@ -21,11 +21,13 @@
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/model_file.hpp"
 #include "logz/objectives/bit_flip_objectives.hpp"
+#include "logz/objectives/categorical_pseudolikelihood.hpp"
 #include "logz/parallel/communicator.hpp"
-#include "logz/train/partitioned_objective.hpp"
 #include "logz/sampling/gibbs.hpp"
 #include "logz/train/checkpoint.hpp"
+#include "logz/train/lbfgs.hpp"
 #include "logz/train/metrics.hpp"
+#include "logz/train/partitioned_objective.hpp"
 #include "logz/train/trainer.hpp"
 #include "logz/viz/model_pictures.hpp"
 
@@ -40,6 +42,9 @@ constexpr int kAlwaysExactBits = 20;
 // Reconstruction error and pseudo-log-likelihood are measured on at most
 // this many training examples.
 constexpr Index kMonitorRows = 1000;
+// --optimizer lbfgs without --epochs: the most iterations (plmc stops by its
+// own tests well before).
+constexpr int kLbfgsIterations = 500;
 
 // The flags that define a run, as a checkpoint keeps them for --resume. Data
 // paths are made absolute, so a run resumes from any folder.
@@ -90,7 +95,13 @@ nlohmann::json flags_json(const TrainFlags& f) {
           {"track_max_betas", f.track_max_betas},
           {"snapshot_every", f.snapshot_every},
           {"snapshot_acceptance", f.snapshot_acceptance},
-          {"max_exact_bits", f.max_exact_bits}};
+          {"max_exact_bits", f.max_exact_bits},
+          {"states", f.data.states},
+          {"alphabet", f.data.alphabet},
+          {"reweight", f.data.reweight},
+          {"unknown_as_gap", f.data.unknown_as_gap},
+          {"lambda_h", f.lambda_h},
+          {"lambda_j", f.lambda_j}};
 }
 
 // Flags that --resume may change: how the rest of the run is shown and saved,
@@ -160,6 +171,13 @@ TrainFlags resumed_flags(const TrainFlags& given, const nlohmann::json& saved,
     f.snapshot_every = saved.value("snapshot_every", f.snapshot_every);
     f.snapshot_acceptance = saved.value("snapshot_acceptance", f.snapshot_acceptance);
     f.max_exact_bits = saved.at("max_exact_bits").get<int>();
+    // Runs written before logz modelled categorical data lack these.
+    f.data.states = saved.value("states", f.data.states);
+    f.data.alphabet = saved.value("alphabet", f.data.alphabet);
+    f.data.reweight = saved.value("reweight", f.data.reweight);
+    f.data.unknown_as_gap = saved.value("unknown_as_gap", f.data.unknown_as_gap);
+    f.lambda_h = saved.value("lambda_h", f.lambda_h);
+    f.lambda_j = saved.value("lambda_j", f.lambda_j);
     // Adam's default beta1 applies when the original run did not give one.
     if (!saved.at("momentum_given").get<bool>() && f.optimizer == "adam") f.momentum = 0.9;
   } catch (const nlohmann::json::exception& e) {
@@ -220,6 +238,24 @@ nlohmann::json settings_json(const TrainFlags& f, const Dataset& data, const Ene
     settings["init_std"] = f.init_std;
   }
   if (f.model == "ising") settings["scan"] = f.scan;
+  if (data.states > 0) {
+    settings["states"] = data.states;
+    if (!data.alphabet.empty()) settings["alphabet"] = data.alphabet;
+    if (f.data.unknown_as_gap) settings["unknown_as_gap"] = true;
+    if (f.data.reweight > 0.0) {
+      settings["reweight"] = f.data.reweight;
+      settings["effective_train_examples"] = data.effective_train_size;
+    }
+    if (f.model == "potts_rbm") {
+      settings["n_hidden"] = f.hidden;
+      settings["init_std"] = f.init_std;
+    }
+  }
+  if (f.optimizer == "lbfgs") {
+    settings["lbfgs_history"] = f.lbfgs_history;
+    settings["lbfgs_epsilon"] = f.lbfgs_epsilon;
+    settings["lbfgs_delta"] = f.lbfgs_delta;
+  }
   if (f.model == "gbrbm") settings["sigma"] = f.sigma;
   if (f.method == "dsm") settings["noise_sigma"] = f.noise_sigma;
   if (f.method == "nce") {
@@ -281,13 +317,20 @@ Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, 
     e.values[key] = value;
     e.text += fmt::format("{}{} {:.3f}", e.text.empty() ? "" : "  ", label, value);
   };
+  const bool categorical = dynamic_cast<const CategoricalModel*>(&model) != nullptr;
   if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
-      gibbs && model.kind() != "ising") {
+      gibbs && model.kind() != "ising" && !categorical) {
     add("reconstruction_error", "recon", reconstruction_error(*gibbs, sample, stream));
   }
   exact = exact || model.has_closed_form_log_z();
   if ((pseudo || exact) && dynamic_cast<const BitFlipModel*>(&model) != nullptr) {
     const std::vector<double> pseudo_log_likelihoods = pseudo_log_likelihood(model, sample);
+    add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
+    e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
+  }
+  if (categorical && (pseudo || exact)) {
+    const std::vector<double> pseudo_log_likelihoods =
+        categorical_pseudo_log_likelihood(model, sample);
     add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
     e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
   }
@@ -327,6 +370,84 @@ Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, 
     }
   }
   return e;
+}
+
+// --optimizer lbfgs takes a principle with a deterministic value on the whole
+// training set, and none of what follows minibatch updates.
+void check_full_batch(const TrainFlags& f, const Objective& objective) {
+  if (f.method != "pl" && f.method != "exact") {
+    throw SettingError("--optimizer", fmt::format("lbfgs minimizes a deterministic objective on "
+                                                  "the whole training set: pl or exact, not {}",
+                                                  f.method));
+  }
+  if (!f.resume.empty()) throw SettingError("--resume", "an lbfgs run keeps no checkpoints");
+  if (f.monitor == "track") {
+    throw SettingError("--monitor",
+                       "track follows minibatch updates; an lbfgs run evaluates "
+                       "log Z after it ends (logz eval)");
+  }
+  if (f.micro_batches > 1 || Communicator::world().distributed()) {
+    throw SettingError("--micro-batches", "an lbfgs run is one process, one batch");
+  }
+  (void)objective;
+}
+
+// Full-batch L-BFGS on the whole (weighted) training set: each iteration
+// counts as an epoch of one batch for the metrics, the evaluations and the
+// progress bar. The objective is shown per example (the loss the objective
+// reports); the optimizer minimizes N times it, plmc's scale.
+Trainer::End run_lbfgs(const TrainFlags& f, const Dataset& data, EnergyModel& model,
+                       Objective& objective, const Trainer::EpochCallback& on_epoch,
+                       const Trainer::BatchCallback& on_batch, StopSignals& signals) {
+  LbfgsOptions options;
+  options.max_iterations = f.epochs;
+  options.history = static_cast<int>(f.lbfgs_history);
+  options.epsilon = f.lbfgs_epsilon;
+  options.delta = f.lbfgs_delta;
+  const double n = static_cast<double>(data.train.rows());
+  std::vector<double> weights = data.train_weights;
+  if (!weights.empty()) {
+    double total = 0.0;
+    for (const double w : weights)
+      total += w;
+    for (double& w : weights)
+      w *= n / total;
+  }
+  RandomStream unused = make_stream(f.seed, StreamId::sampling);
+  const FullBatchObjective loss = [&](const EnergyModel& at, ParameterVector& gradient) {
+    const StepReport report =
+        weights.empty() ? objective.gradient(at, data.train, gradient, unused)
+                        : objective.weighted_gradient(at, data.train, weights, gradient, unused);
+    for (float& g : gradient.values())
+      g = static_cast<float>(g * n);
+    return *report.objective * n;
+  };
+  bool stopped_by_callback = false;
+  const LbfgsSummary summary = minimize_lbfgs(model, loss, options, [&](const LbfgsIteration& it) {
+    BatchProgress p;
+    p.epoch = it.iteration;
+    p.epochs = f.epochs;
+    p.batch = p.batches = 1;
+    p.epoch_seconds = it.seconds;
+    p.learning_rate = it.step;
+    p.objective = it.objective / n;
+    p.diagnostics["lbfgs_objective"] = it.objective;
+    p.diagnostics["lbfgs_gradient_norm"] = it.gradient_norm;
+    p.diagnostics["lbfgs_evaluations"] = it.evaluations;
+    on_batch(p);
+    if (!on_epoch(p)) {
+      stopped_by_callback = true;
+      return false;
+    }
+    return !signals.requested();
+  });
+  inform(
+      fmt::format("L-BFGS: {} after {} iterations ({} evaluations), objective {:.6g} "
+                  "({:.6g} per example)",
+                  summary.status, summary.iterations, summary.evaluations, summary.objective,
+                  summary.objective / n));
+  if (summary.stopped && !stopped_by_callback) return Trainer::End::stop_requested;
+  return Trainer::End::completed;
 }
 
 constexpr const char* kFlagsKey = "train.flags";
@@ -369,6 +490,11 @@ void run(const TrainFlags& given) {
     f.out = given.resume;
   }
   if (f.out.empty()) throw SettingError("--out", "a run folder is required (or --resume DIR)");
+  // L-BFGS stops at convergence; its iteration limit is a safeguard.
+  if (f.optimizer == "lbfgs" && f.command != nullptr &&
+      f.command->get_option("--epochs")->count() == 0) {
+    f.epochs = kLbfgsIterations;
+  }
   if (checkpoint_path.empty())
     checkpoint_path = (fs::path(f.out) / "checkpoint.safetensors").string();
   const Dataset data = load_dataset(f.data.options(continuous_model(f.model)));
@@ -404,13 +530,15 @@ void run(const TrainFlags& given) {
   options.epochs = f.epochs;
   options.batch_size = f.batch;
   options.seed = f.seed;
-  const OptimizerKind optimizer = parse_optimizer(f.optimizer);
+  const bool full_batch = f.optimizer == "lbfgs";
+  const OptimizerKind optimizer = full_batch ? OptimizerKind::sgd : parse_optimizer(f.optimizer);
   // Adam's customary beta1 is 0.9, SGD's momentum default 0.5.
   const bool momentum_given = f.momentum_option != nullptr && f.momentum_option->count() > 0;
   const double momentum = optimizer == OptimizerKind::adam && !momentum_given ? 0.9 : f.momentum;
   options.sgd = {f.lr,       momentum, f.weight_decay, parse_schedule(f.lr_schedule),
                  f.lr_final, optimizer};
   parse_checkpoint_every(f.checkpoint_every, options);
+  if (full_batch) options.batch_size = data.train.rows();  // one batch: the training set
   options.validate(data.train.rows());
   const bool monitor_track = f.monitor == "track";
   RunMonitor monitor(monitor_options(f, data, *model));
@@ -451,6 +579,11 @@ void run(const TrainFlags& given) {
                         "log_z_std_error"});
   RandomStream evaluation_stream = make_stream(f.seed, StreamId::evaluation);
   Trainer trainer(*model, *objective, options);
+  if (!data.train_weights.empty()) trainer.set_example_weights(data.train_weights);
+  if (full_batch) {
+    check_full_batch(f, *objective);
+    options.checkpoint_every_batches = 0;
+  }
   int epochs_done = 0;
   double elapsed_before = 0.0;  // seconds of the run before it was resumed
   if (resumed) {
@@ -528,7 +661,11 @@ void run(const TrainFlags& given) {
     metrics.add_row(row);
     metrics.write(metrics_path);
     settings["epochs_completed"] = p.epoch;
-    save_model(model_path, *model, flatten(settings));
+    // An L-BFGS iteration is cheap beside writing a large model: every 10th
+    // and the last (the end of the run saves the final point too).
+    if (!full_batch || p.epoch % 10 == 0 || p.epoch == f.epochs) {
+      save_model(model_path, *model, flatten(settings));
+    }
     std::string text = last.text;
     if (const auto swaps = p.diagnostics.find("swap_acceptance"); swaps != p.diagnostics.end()) {
       text += fmt::format("  swaps {:.2f} (min {:.2f})", swaps->second,
@@ -571,7 +708,12 @@ void run(const TrainFlags& given) {
                        before_update};
   Trainer::End end = Trainer::End::completed;
   try {
-    end = trainer.run(data.train, hooks);
+    if (full_batch) {
+      end = run_lbfgs(f, data, *model, *objective, on_epoch, on_batch, signals);
+      save_model(model_path, *model, flatten(settings));
+    } else {
+      end = trainer.run(data.train, hooks);
+    }
   } catch (const DivergenceError& e) {
     bar.clear();
     std::string kept = "; nothing was written from the diverged state";
@@ -625,12 +767,17 @@ void run(const TrainFlags& given) {
       (last.values.contains("pseudo_log_likelihood") || bits <= kAlwaysExactBits)) {
     summary["test_pseudo_log_likelihood"] = mean(pseudo_log_likelihood(*model, data.test));
   }
+  if (data.test.rows() > 0 && dynamic_cast<const CategoricalModel*>(model.get()) != nullptr) {
+    summary["test_pseudo_log_likelihood"] =
+        mean(categorical_pseudo_log_likelihood(*model, data.test));
+  }
   if (f.json) {
     print_json(summary);
     return;
   }
-  fmt::print("trained a {} by {} for {} epochs on {} ({} examples{}) in {:.1f} s\n",
-             describe_model(*model), f.method, epochs_done, data.name, data.train.rows(),
+  fmt::print("trained a {} by {} for {} {} on {} ({} examples{}) in {:.1f} s\n",
+             describe_model(*model), f.method, epochs_done,
+             full_batch ? "L-BFGS iterations" : "epochs", data.name, data.train.rows(),
              data.dequantized ? ", dequantized pixels (k + u) / 256" : "", seconds);
   fmt::print("model, metrics.csv, settings.json{} in {}\n",
              pictures.files.size() > 1    ? ", samples.png and filters.png"
@@ -689,9 +836,10 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--model", f->model,
                 "Model type: rbm (Bernoulli-Bernoulli RBM), gbrbm (Gaussian-Bernoulli RBM: "
                 "real-valued visible units), gaussian (multivariate Gaussian, log Z in closed "
-                "form), ica (Laplace sources mixed linearly; train with nce) or ising (fully "
-                "visible Boltzmann machine)")
-      ->check(CLI::IsMember({"rbm", "gbrbm", "gaussian", "ica", "ising"}))
+                "form), ica (Laplace sources mixed linearly; train with nce), ising (fully "
+                "visible Boltzmann machine), potts (Potts model of categorical data: protein "
+                "families) or potts_rbm (Potts-Bernoulli RBM)")
+      ->check(CLI::IsMember({"rbm", "gbrbm", "gaussian", "ica", "ising", "potts", "potts_rbm"}))
       ->capture_default_str();
   f->hidden_option =
       c->add_option("--hidden", f->hidden, "Hidden units of an RBM (the default keeps log Z exact)")
@@ -747,16 +895,36 @@ Command add_train_command(CLI::App& app) {
                 "gaussian)")
       ->check(CLI::IsMember({"auto", "gaussian", "uniform", "bernoulli"}))
       ->capture_default_str();
-  c->add_option("--epochs", f->epochs, "Passes over the training data")
+  c->add_option("--epochs", f->epochs,
+                "Passes over the training data (lbfgs: the most iterations, default 500)")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   c->add_option("--batch", f->batch, "Minibatch size")
       ->check(CLI::Range(1L, 1L << 30))
       ->capture_default_str();
-  c->add_option("--optimizer", f->optimizer, "sgd (with --momentum) or adam (--momentum is beta1)")
-      ->check(CLI::IsMember({"sgd", "adam"}))
+  c->add_option("--optimizer", f->optimizer,
+                "sgd (with --momentum), adam (--momentum is beta1) or lbfgs (full batch: "
+                "--epochs is the most L-BFGS iterations; pl and exact)")
+      ->check(CLI::IsMember({"sgd", "adam", "lbfgs"}))
       ->capture_default_str();
   c->add_option("--lr", f->lr, "Learning rate (> 0)")->capture_default_str();
+  c->add_option("--lambda-h", f->lambda_h,
+                "pl of categorical data: L2 penalty lambda_h |h|^2 on the fields (default "
+                "plmc's 0.01)");
+  c->add_option("--lambda-j", f->lambda_j,
+                "pl of categorical data: L2 penalty lambda_J |J|^2 on the couplings, each pair "
+                "once (default plmc's 0.01 (q-1)(L-1); potts_rbm: 0.01 on W)");
+  c->add_option("--lbfgs-history", f->lbfgs_history, "lbfgs: corrections kept (m)")
+      ->check(CLI::Range(1L, 1000L))
+      ->capture_default_str();
+  c->add_option("--lbfgs-epsilon", f->lbfgs_epsilon,
+                "lbfgs: stop when |gradient| < epsilon max(1, |parameters|)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  c->add_option("--lbfgs-delta", f->lbfgs_delta,
+                "lbfgs: stop when the objective fell by less than this fraction over 5 iterations")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   f->momentum_option = c->add_option("--momentum", f->momentum,
                                      "Momentum, in [0, 1) (Adam's beta1; 0.9 unless given)")
                            ->capture_default_str();

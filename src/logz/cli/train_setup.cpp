@@ -11,10 +11,14 @@
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ica.hpp"
 #include "logz/models/ising.hpp"
+#include "logz/models/potts.hpp"
+#include "logz/models/potts_rbm.hpp"
 #include "logz/objectives/bit_flip_objectives.hpp"
+#include "logz/objectives/categorical_pseudolikelihood.hpp"
 #include "logz/objectives/contrastive_divergence.hpp"
 #include "logz/objectives/denoising_score_matching.hpp"
 #include "logz/objectives/exact_likelihood.hpp"
+#include "logz/objectives/gibbs_model_cast.hpp"
 #include "logz/objectives/noise_contrastive_estimation.hpp"
 #include "logz/objectives/noise_distribution.hpp"
 #include "logz/objectives/parallel_tempering.hpp"
@@ -44,7 +48,7 @@ double starting_log_normalizer(const EnergyModel& model) {
     return rbm->base_log_partition(rbm->b());
   }
   if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model)) {
-    return gibbs->base_log_partition(VectorF::Zero(model.n_visible()));
+    return gibbs->base_log_partition(VectorF::Zero(gibbs->model_base().size()));
   }
   return 0.0;
 }
@@ -61,6 +65,23 @@ std::unique_ptr<EnergyModel> make_bare_model(const TrainFlags& f, const Dataset&
       // "an Ising model", "a Gaussian", "an ICA model"
       throw SettingError("--hidden", describe_kind(f.model) + " has no hidden units");
     }
+  }
+  const bool categorical_model = f.model == "potts" || f.model == "potts_rbm";
+  if (categorical_model != (data.states > 0)) {
+    throw SettingError("--model", categorical_model
+                                      ? fmt::format("{} needs categorical data: an alignment "
+                                                    "(--data family.sto, .a2m, .fasta) or integer "
+                                                    "codes with --states Q",
+                                                    f.model)
+                                      : fmt::format("{} does not model categorical data ({} "
+                                                    "states); use --model potts or potts_rbm",
+                                                    f.model, data.states));
+  }
+  if (f.model == "potts") {
+    if (hidden_given) throw SettingError("--hidden", "a Potts model has no hidden units");
+    auto potts = std::make_unique<PottsModel>(n, data.states);
+    potts->initialize(data.train, data.train_weights);
+    return potts;
   }
   if (f.model == "ising") {
     auto ising = std::make_unique<IsingModel>(n);
@@ -80,6 +101,11 @@ std::unique_ptr<EnergyModel> make_bare_model(const TrainFlags& f, const Dataset&
     return ica;
   }
   if (!(f.init_std >= 0.0)) throw SettingError("--init-std", "must be >= 0");
+  if (f.model == "potts_rbm") {
+    auto rbm = std::make_unique<PottsRbm>(n, data.states, f.hidden);
+    rbm->initialize(init, f.init_std, data.train, data.train_weights);
+    return rbm;
+  }
   if (f.model == "gbrbm") {
     auto gbrbm = std::make_unique<GaussianBernoulliRbm>(n, f.hidden);
     gbrbm->set_learn_sigma(f.sigma == "learned");
@@ -113,7 +139,7 @@ std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOption
   };
   const bool gibbs = dynamic_cast<const GibbsModel*>(&model) != nullptr;
   if (f.method == "cd" || f.method == "pcd" || f.method == "pt" || f.method == "exact") {
-    refuse_unless(gibbs, "a model with a Gibbs sampler (rbm, gbrbm, ising)");
+    refuse_unless(gibbs, "a model with a Gibbs sampler (rbm, gbrbm, ising, potts, potts_rbm)");
   }
   if (f.method == "cd") return std::make_unique<ContrastiveDivergence>(f.k);
   if (f.method == "pcd") return std::make_unique<PersistentContrastiveDivergence>(f.chains, f.k);
@@ -122,7 +148,19 @@ std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOption
     // real-valued units anneals from its own Gaussian and ignores it.
     return std::make_unique<ParallelTempering>(
         f.chains, f.temperatures, f.k,
-        model.binary_visible() ? visible_log_odds(data.train) : VectorF::Zero(model.n_visible()));
+        require_gibbs(model, "pt").data_base(data.train, data.train_weights));
+  }
+  if (f.method == "pl" && dynamic_cast<const CategoricalModel*>(&model) != nullptr) {
+    PseudolikelihoodPenalty penalty;
+    penalty.n_effective = data.effective_train_size;
+    const bool potts = model.kind() == "potts";
+    const Index sites = model.n_visible(), states = data.states;
+    penalty.lambda_fields = f.lambda_h >= 0.0 ? f.lambda_h : 0.01;
+    penalty.lambda_couplings =
+        f.lambda_j >= 0.0 ? f.lambda_j
+        : potts           ? PseudolikelihoodPenalty::plmc(sites, states, 1.0).lambda_couplings
+                          : 0.01;
+    return std::make_unique<CategoricalPseudolikelihood>(penalty);
   }
   if (f.method == "pl" || f.method == "rm") {
     refuse_unless(dynamic_cast<const BitFlipModel*>(&model) != nullptr,
@@ -158,7 +196,11 @@ RunMonitorOptions monitor_options(const TrainFlags& f, const Dataset& data,
   options.snapshot_acceptance = f.snapshot_acceptance;
   options.trajectory_folder = (std::filesystem::path(f.out) / "trajectory").string();
   options.seed = f.seed;
-  if (model.binary_visible()) options.base_visible_bias = visible_log_odds(data.train);
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+      gibbs != nullptr &&
+      (model.binary_visible() || dynamic_cast<const CategoricalModel*>(&model))) {
+    options.base_visible_bias = gibbs->data_base(data.train, data.train_weights);
+  }
   options.validate();
   const bool gibbs = dynamic_cast<const GibbsModel*>(&model) != nullptr;
   if (options.track && !gibbs && !model.has_closed_form_log_z()) {

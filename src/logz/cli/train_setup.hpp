@@ -58,6 +58,11 @@ struct TrainFlags {
   long track_max_betas = 0;        // an evaluation's budget; 0: 16 times --track-betas
   long snapshot_every = 0;         // keep the trajectory: a snapshot every N updates
   double snapshot_acceptance = 0;  // ... or when the swap acceptance to the last falls below this
+  double lambda_h = -1.0;          // pl of categorical data: L2 on fields (-1: plmc's 0.01)
+  double lambda_j = -1.0;          // ... on couplings (-1: plmc's 0.01 (q-1)(L-1); potts_rbm 0.01)
+  long lbfgs_history = 10;
+  double lbfgs_epsilon = 1e-5;
+  double lbfgs_delta = 1e-7;
   int max_exact_bits = ExactOptions{}.max_bits;
   std::string out;
   std::string checkpoint_every = "1epoch";

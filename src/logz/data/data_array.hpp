@@ -42,6 +42,8 @@ DataArray read_npy(const std::string& path);
 // magic numbers, text as CSV; other binary content is reported as an IDX file
 // with a bad magic number (a damaged NPY magic string as such).
 DataArray read_data_file(const std::string& path);
+// The same on bytes already read.
+DataArray parse_data_file(const std::vector<std::uint8_t>& bytes, const std::string& path);
 
 // The parsers, on bytes already in memory; `path` only names the source in errors.
 DataArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& path);

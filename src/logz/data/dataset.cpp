@@ -1,10 +1,12 @@
 #include "logz/data/dataset.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 
+#include "logz/data/categorical_data.hpp"
 #include "logz/data/data_array.hpp"
 #include "logz/error.hpp"
 #include "logz/io/file.hpp"
@@ -18,24 +20,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
-void check_finite(const DataArray& array, const std::string& path) {
-  for (Index i = 0; i < array.values.rows(); ++i) {
-    for (Index j = 0; j < array.values.cols(); ++j) {
-      if (!std::isfinite(array.values(i, j))) {
-        throw FileError(path, fmt::format("row {}, column {}: value {} is not finite", i + 1, j + 1,
-                                          array.values(i, j)));
-      }
-    }
-  }
-}
-
 DataArray read_checked(const std::string& path) {
-  DataArray array = read_data_file(path);
-  if (array.values.rows() == 0 || array.values.cols() == 0) {
-    throw FileError(path, "holds no examples");
-  }
-  check_finite(array, path);
-  return array;
+  return checked_array(read_data_file(path), path);
 }
 
 // The labels of `images` rows; a file with another count does not belong to them.
@@ -111,9 +97,11 @@ Dataset load_named_idx(const std::string& name, const std::string& train_images,
 }
 
 Dataset load_path(const DataOptions& options) {
+  SourceFile file = read_source_file(options.source, options);
+  if (file.alignment || options.states > 0) return load_categorical(options, std::move(file));
   Dataset dataset;
   dataset.name = options.source;
-  const DataArray train = read_checked(options.source);
+  const DataArray& train = file.array;
   set_image_shape(dataset, train);
   const Index n = train.values.rows();
   if (!options.test_source.empty()) {
@@ -214,6 +202,21 @@ Dataset load_dataset(const DataOptions& options) {
   if (options.source.empty()) {
     throw SettingError("--data", "is empty: name mnist10k, fashion-mnist or a file");
   }
+  if (options.states < 0 || options.states == 1 || options.states > 256) {
+    throw SettingError("--states",
+                       fmt::format("{} is outside [2, 256] (0: not categorical)", options.states));
+  }
+  if (!(options.reweight >= 0.0 && options.reweight <= 1.0)) {
+    throw SettingError("--reweight", fmt::format("{} is outside (0, 1]: an identity threshold "
+                                                 "such as 0.8 (0: no weights)",
+                                                 options.reweight));
+  }
+  if (options.states > 0 && (options.source == "mnist10k" || options.source == "fashion-mnist")) {
+    throw SettingError("--states", fmt::format("is for CSV, NPY or IDX files of integer codes; "
+                                               "{} is read as scaled pixels (give its IDX file "
+                                               "instead)",
+                                               options.source));
+  }
   Dataset dataset;
   if (options.source == "mnist10k") {
     const std::string dir = bundled_data_dir() + "/mnist10k/";
@@ -237,6 +240,13 @@ Dataset load_dataset(const DataOptions& options) {
   } else {
     dataset = load_path(options);
   }
+  check_categorical_settings(options, dataset);
+  if (dataset.states > 0) {
+    weigh_sequences(dataset, options.reweight);
+    dataset.binary = is_binary(dataset.train) && is_binary(dataset.test);
+    return dataset;
+  }
+  dataset.effective_train_size = static_cast<double>(dataset.train.rows());
   dataset.binarization = options.binarization;
   if (dataset.binarization == Binarization::automatic && is_spins(dataset.train) &&
       is_spins(dataset.test)) {

@@ -7,9 +7,32 @@
 //   "fashion-mnist"  Fashion-MNIST from Debian's package dataset-fashion-mnist
 //                    (/usr/share/datasets/fashion-mnist, or $LOGZ_FASHION_MNIST_DIR);
 //                    60,000 training and its own 10,000 test images.
-//   anything else    a path to an IDX, CSV or NPY file (optionally .gz); the test
-//                    set is `test_source` if given, else the last `test_count`
-//                    rows (default: 10%, at least one row).
+//   anything else    a path to an IDX, CSV or NPY file or to a multiple sequence
+//                    alignment (FASTA, A2M, Stockholm; alignment.hpp), optionally
+//                    .gz; the test set is `test_source` if given, else the last
+//                    `test_count` rows (default: 10%, at least one row).
+//
+// Categorical data, for Potts models: rows of integer codes 0..q-1 stored as
+// floats (Dataset::states = q). Two sources:
+//   - an alignment, recognized by its extension (.sto, .stk, .stockholm, .a2m,
+//     .fa, .fasta, .afa, .aln, each optionally .gz) or by its content (a first
+//     line starting with '>' or "# STOCKHOLM"); its letters are coded in
+//     `alphabet` (protein when empty; alphabet.hpp). The held-out rows are the
+//     last ones, as for other files: shuffle a family sorted by similarity
+//     first, or give `test_source`.
+//   - a CSV, NPY or IDX file of integer codes with `states` = q: every value
+//     must be an integer in [0, q) (else FileError naming row and column).
+// Categorical data is never scaled, binarized, dequantized or standardized
+// (asking for any of these explicitly is a SettingError).
+//
+// Sequence weights (`reweight` = theta in (0, 1], sequence_weights.hpp):
+// w_n = 1 / (number of rows at identity >= theta with row n), computed on the
+// training rows alone for the training split (so that training never looks
+// at the held-out rows) and on the test rows alone for the test split (the
+// same rule, so that a weighted test log-likelihood sum_n w_n log p(x_n) /
+// sum_n w_n counts each held-out cluster about once, as training does).
+// Computing them on the whole family, as contact prediction does, would let
+// the test rows change the training weights.
 //
 // Scaling: 8-bit unsigned data (image pixels) is divided by 255; other
 // non-negative data whose training maximum exceeds 1 is divided by that
@@ -60,6 +83,10 @@ struct DataOptions {
   std::uint64_t seed = 0;  // stochastic binarization and dequantization
   Dequantization dequantization = Dequantization::none;
   bool standardize = false;
+  int states = 0;               // q of a CSV/NPY/IDX file of integer codes; 0: not categorical
+  std::string alphabet;         // of an alignment: protein (when empty), dna, rna or letters
+  double reweight = 0.0;        // identity threshold theta of sequence weights; 0: no weights
+  bool unknown_as_gap = false;  // an alignment's letters outside the alphabet read as gaps
 };
 
 struct Dataset {
@@ -75,6 +102,11 @@ struct Dataset {
   bool dequantized = false;                        // what was applied
   bool standardized = false;                       // what was applied
   double log_jacobian = 0.0;  // log p(original x) - log p(standardized y), per example
+  int states = 0;             // q when the data is categorical (codes 0..q-1), else 0
+  std::string alphabet;       // an alignment's letters (letters[k] codes k); else empty
+  std::vector<std::string> train_names, test_names;  // an alignment's sequence names; else empty
+  std::vector<double> train_weights, test_weights;   // sequence weights; empty: all 1
+  double effective_train_size = 0.0;  // N_eff = sum of train_weights, or the training rows
 };
 
 Dataset load_dataset(const DataOptions& options);

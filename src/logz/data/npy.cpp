@@ -217,7 +217,10 @@ DataFormat detect_format(const std::vector<std::uint8_t>& bytes) {
 }
 
 DataArray read_data_file(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+  return parse_data_file(read_file_bytes(path), path);
+}
+
+DataArray parse_data_file(const std::vector<std::uint8_t>& bytes, const std::string& path) {
   switch (detect_format(bytes)) {
     case DataFormat::npy: return parse_npy(bytes, path);
     case DataFormat::idx: return parse_idx(bytes, path);

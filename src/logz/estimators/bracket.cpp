@@ -52,9 +52,17 @@ void BracketOptions::validate() const {
   spending.validate();
 }
 
-LogLikelihoodBracket log_likelihood_bracket(const BernoulliRbm& rbm,
-                                            const VectorF& base_visible_bias, ConstMatrixRef data,
-                                            const BracketOptions& options) {
+// The forward pilot: the Bernoulli RBM's own AIS (its fused kernels), else the generic one.
+static double pilot_ais_seconds(const GibbsModel& model, const VectorF& base,
+                                const AisOptions& pilot) {
+  if (const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model)) {
+    return ais_log_z(*rbm, base, pilot).seconds;
+  }
+  return ais_log_z(model, &base, pilot).seconds;
+}
+
+LogLikelihoodBracket log_likelihood_bracket(const GibbsModel& rbm, const VectorF& base_visible_bias,
+                                            ConstMatrixRef data, const BracketOptions& options) {
   options.validate();
   if (data.rows() < 2) throw SettingError("--split", "a bracket needs at least 2 examples");
   const auto start = std::chrono::steady_clock::now();
@@ -78,7 +86,7 @@ LogLikelihoodBracket log_likelihood_bracket(const BernoulliRbm& rbm,
     // Under MPI every rank plans with rank 0's timings, so all run the same steps.
     const Communicator& world = Communicator::world();
     const double per_step =
-        world.broadcast(ais_log_z(rbm, base_visible_bias, pilot).seconds / kForwardPilotSteps);
+        world.broadcast(pilot_ais_seconds(rbm, base_visible_bias, pilot) / kForwardPilotSteps);
     const double share = kForwardShare * options.time_budget - world.broadcast(seconds_since(start));
     // Rounds grow about geometrically: the last one takes about half of them all.
     const auto affordable =

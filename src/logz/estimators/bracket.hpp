@@ -64,8 +64,7 @@ struct LogLikelihoodBracket {
   double seconds = 0.0;
 };
 
-LogLikelihoodBracket log_likelihood_bracket(const BernoulliRbm& rbm,
-                                            const VectorF& base_visible_bias, ConstMatrixRef data,
-                                            const BracketOptions& options);
+LogLikelihoodBracket log_likelihood_bracket(const GibbsModel& rbm, const VectorF& base_visible_bias,
+                                            ConstMatrixRef data, const BracketOptions& options);
 
 }  // namespace logz

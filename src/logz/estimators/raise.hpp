@@ -1,6 +1,7 @@
 // RAISE: reverse annealed importance sampling (Burda, Grosse & Salakhutdinov,
 // "Accurate and conservative estimates of MRF log-likelihood using reverse
-// annealing", AISTATS 2015), for the Bernoulli RBM.
+// annealing", AISTATS 2015), for the Bernoulli RBM and any model with a
+// Gibbs sampler on the geometric path (Potts, Potts RBM, Ising).
 //
 // The annealing model p_ann(x_0, ..., x_K) = p_0(x_0) prod_k T_k(x_k | x_{k-1})
 // (the forward AIS chain, its last state the output) is a model of its own,
@@ -34,6 +35,11 @@ struct RaiseResult {
 // One reverse chain per row of `data`; options.chains is ignored, options.betas
 // is the schedule and options.progress reports steps of each block of rows.
 RaiseResult raise_log_likelihood(const BernoulliRbm& rbm, const VectorF& base_visible_bias,
+                                 ConstMatrixRef data, const AisOptions& options);
+// The same for any model with a Gibbs sampler on the geometric path (the
+// Bernoulli RBM takes the function above): each reverse step is one
+// sweep_visible at beta_k, and log p_0(x_0) = log f_0(x_0) - base_log_partition.
+RaiseResult raise_log_likelihood(const GibbsModel& model, const VectorF& base_visible_bias,
                                  ConstMatrixRef data, const AisOptions& options);
 
 }  // namespace logz

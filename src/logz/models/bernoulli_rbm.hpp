@@ -79,6 +79,7 @@ class BernoulliRbm final : public GibbsModel, public BitFlipModel {
   void sweep_visible(MatrixRef visible, RandomStream& stream, PathPoint at) const override;
   // sum_i softplus(a_i) + H log 2.
   double base_log_partition(const VectorF& base_visible_bias) const override;
+  VectorF model_base() const override { return b(); }
 
   void add_free_energy_gradient(ConstMatrixRef visible, double scale,
                                 ParameterVector& gradient) const override;

@@ -5,6 +5,7 @@
 
 #include "logz/error.hpp"
 #include "logz/math/kernels.hpp"
+#include "logz/models/bernoulli_rbm.hpp"
 
 namespace logz {
 
@@ -38,6 +39,11 @@ void GibbsModel::annealing_step(MatrixRef visible, PathPoint previous, PathPoint
 
 double EnergyModel::closed_form_log_z() const {
   throw Error("log Z of " + std::string(kind()) + " has no closed form");
+}
+
+VectorF GibbsModel::data_base(ConstMatrixRef data, std::span<const double> /*weights*/) const {
+  if (binary_visible()) return visible_log_odds(data);
+  return VectorF::Zero(n_visible());
 }
 
 void GibbsModel::draw_base(const VectorF* base_visible_bias, MatrixRef out,

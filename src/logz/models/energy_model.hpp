@@ -52,6 +52,11 @@ class EnergyModel {
   virtual bool binary_visible() const = 0;
   virtual std::unique_ptr<EnergyModel> clone() const = 0;
 
+  // Whether tensor `name` stores each pair's coupling twice (J[i][j] and
+  // J[j][i] of the Ising and Potts models), its gradient holding the pair's
+  // derivative in both places.
+  virtual bool pair_tensor(std::string_view /*name*/) const { return false; }
+
   ParameterVector& parameters() { return parameters_; }
   const ParameterVector& parameters() const { return parameters_; }
 
@@ -115,6 +120,15 @@ class GibbsModel : public EnergyModel {
                                 std::vector<std::vector<double>>& out) const = 0;
   // log of the normalizer of the path at beta = 0: the base model's.
   virtual double base_log_partition(const VectorF& base_visible_bias) const = 0;
+  // The base of the path made from a data set (the base-rate model of
+  // Salakhutdinov & Murray 2008): binary units, the smoothed log-odds of each
+  // unit; categorical units, the smoothed log-frequencies of each site's
+  // states ([L q]). Models of real-valued units anneal from their own
+  // Gaussian and return zeros. Weights (one per row) may be empty.
+  virtual VectorF data_base(ConstMatrixRef data, std::span<const double> weights = {}) const;
+  // The base made from the model's own one-unit terms (visible biases,
+  // fields), when no data is at hand; zeros by default.
+  virtual VectorF model_base() const { return VectorF::Zero(n_visible()); }
   // out [n, V]: exact independent draws of the path's visible units at beta = 0.
   // The default is for binary units: Bernoulli(sigmoid(a)), 1/2 each without a
   // base. Models with real-valued units override it.

@@ -39,6 +39,7 @@ class IsingModel final : public GibbsModel, public BitFlipModel {
   Index n_visible() const override { return n_units_; }
   bool binary_visible() const override { return true; }
   std::unique_ptr<EnergyModel> clone() const override;
+  bool pair_tensor(std::string_view name) const override { return name == "J"; }
 
   MatrixMap J() { return parameters_.matrix("J"); }
   ConstMatrixMap J() const { return parameters_.matrix("J"); }
@@ -66,6 +67,7 @@ class IsingModel final : public GibbsModel, public BitFlipModel {
   void log_unnormalized(ConstMatrixRef x, std::span<const PathPoint> points,
                         std::vector<std::vector<double>>& out) const override;
   double base_log_partition(const VectorF& base_visible_bias) const override;
+  VectorF model_base() const override { return h(); }
 
   void flip_free_energy_differences(ConstMatrixRef x, MatrixRef out) const override;
   void add_flip_gradient(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,

@@ -1,8 +1,9 @@
 #include "logz/models/model_file.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
 
 #include "logz/io/safetensors.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
@@ -10,6 +11,8 @@
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ica.hpp"
 #include "logz/models/ising.hpp"
+#include "logz/models/potts.hpp"
+#include "logz/models/potts_rbm.hpp"
 
 namespace logz {
 namespace {
@@ -66,8 +69,25 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
     }
     return std::make_unique<IcaModel>(b.shape[0]);
   }
+  if (kind == "potts" || kind == "potts_rbm") {
+    const bool rbm = kind == "potts_rbm";
+    const SafetensorsTensor& t = require(file, path, rbm ? "W" : "J", rbm ? 3 : 4);
+    const auto& shape = t.shape;
+    const bool fits = rbm ? shape[0] > 0 && shape[1] >= 2 && shape[1] <= 255 && shape[2] > 0
+                          : shape[0] > 0 && shape[0] == shape[1] && shape[2] >= 2 &&
+                                shape[2] <= 255 && shape[2] == shape[3];
+    if (!fits) {
+      throw FileError(
+          path,
+          fmt::format("tensor \"{}\" has shape {}, expected {}", t.name, shape_text(shape),
+                      rbm ? "[L, q, H] with 2 <= q <= 255" : "[L, L, q, q] with 2 <= q <= 255"));
+    }
+    if (rbm) return std::make_unique<PottsRbm>(shape[0], shape[1], shape[2]);
+    return std::make_unique<PottsModel>(shape[0], shape[2]);
+  }
   throw FileError(path, fmt::format("unknown model \"{}\" in __metadata__.model (logz knows: "
-                                    "bernoulli_rbm, gaussian_bernoulli_rbm, gaussian, ica, ising)",
+                                    "bernoulli_rbm, gaussian_bernoulli_rbm, gaussian, ica, ising, "
+                                    "potts, potts_rbm)",
                                     printable(kind)));
 }
 
@@ -115,6 +135,9 @@ LoadedModel load_model(const std::string& path) {
   }
   if (const auto* ising = dynamic_cast<const IsingModel*>(loaded.model.get())) {
     ising->check_couplings(path);
+  }
+  if (const auto* potts = dynamic_cast<const PottsModel*>(loaded.model.get())) {
+    potts->check_couplings(path);
   }
   return loaded;
 }

@@ -5,6 +5,9 @@
 //   bernoulli_rbm:  W [n_visible, n_hidden], b [n_visible], c [n_hidden], float32
 //   gaussian_bernoulli_rbm:  W [V, H], b [V], c [H], log_sigma [V], float32
 //   ising:          J [n, n] (symmetric, zero diagonal), h [n], float32
+//   potts:          J [L, L, q, q] (J[j][i] = J[i][j]^T, zero diagonal blocks), h [L, q], float32
+//   potts_rbm:      W [L, q, H], b [L, q], c [H], float32
+//   (categorical models: "alphabet" in the metadata holds the letters of codes 0..q-1, when known)
 //   gaussian:       mean [D], precision [D, D], float32
 //   ica:            B [D, D] (demixing matrix), float32
 //

@@ -17,6 +17,10 @@ class ExactLikelihood final : public Objective {
  public:
   explicit ExactLikelihood(ExactOptions options = {}) : options_(options) {}
   std::string_view name() const override { return "exact"; }
+  bool takes_example_weights() const override { return true; }
+  StepReport weighted_gradient(const EnergyModel& model, ConstMatrixRef batch,
+                               std::span<const double> weights, ParameterVector& gradient,
+                               RandomStream& stream) override;
   StepReport gradient(const EnergyModel& model, ConstMatrixRef batch, ParameterVector& gradient,
                       RandomStream& stream) override;
 
@@ -26,7 +30,9 @@ class ExactLikelihood final : public Objective {
 
 // The exact mean negative log-likelihood of `data` and its gradient, without
 // an objective object (gradient checks and evaluation use it).
+// With `weights` (one per row) the weighted mean (1/n) sum_r w_r (-log p(x_r)).
 double exact_negative_log_likelihood(const EnergyModel& model, ConstMatrixRef data,
-                                     ParameterVector* gradient, const ExactOptions& options = {});
+                                     ParameterVector* gradient, const ExactOptions& options = {},
+                                     std::span<const double> weights = {});
 
 }  // namespace logz

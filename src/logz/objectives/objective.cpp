@@ -12,3 +12,14 @@ void Objective::restore(const ObjectiveState& state, const EnergyModel& /*model*
 }
 
 }  // namespace logz
+
+namespace logz {
+
+StepReport Objective::weighted_gradient(const EnergyModel& /*model*/, ConstMatrixRef /*batch*/,
+                                        std::span<const double> /*weights*/,
+                                        ParameterVector& /*gradient*/, RandomStream& /*stream*/) {
+  throw SettingError("--reweight",
+                     std::string(name()) + " does not take sequence weights; pl, pcd and exact do");
+}
+
+}  // namespace logz

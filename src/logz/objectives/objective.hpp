@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,16 @@ class Objective {
   // of the loss on `batch` [n, n_visible].
   virtual StepReport gradient(const EnergyModel& model, ConstMatrixRef batch,
                               ParameterVector& gradient, RandomStream& stream) = 0;
+
+  // Example weights (sequence reweighting, data/sequence_weights.hpp): a
+  // principle that takes them minimizes the weighted mean (1/n) sum_r w_r
+  // loss_r over a batch of n rows (the trainer passes weights of mean 1 over
+  // the training set). Only called when takes_example_weights(); the default
+  // refuses.
+  virtual bool takes_example_weights() const { return false; }
+  virtual StepReport weighted_gradient(const EnergyModel& model, ConstMatrixRef batch,
+                                       std::span<const double> weights, ParameterVector& gradient,
+                                       RandomStream& stream);
 
   virtual ObjectiveState state() const { return {}; }
   // The chains this principle keeps at the model (beta = 1) between batches,

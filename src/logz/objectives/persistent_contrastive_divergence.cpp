@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 #include "logz/error.hpp"
 #include "logz/objectives/gibbs_model_cast.hpp"
 
@@ -65,6 +67,14 @@ StepReport PersistentContrastiveDivergence::gradient(const EnergyModel& model,
                                                      ConstMatrixRef batch,
                                                      ParameterVector& gradient,
                                                      RandomStream& stream) {
+  return weighted_gradient(model, batch, {}, gradient, stream);
+}
+
+StepReport PersistentContrastiveDivergence::weighted_gradient(const EnergyModel& model,
+                                                              ConstMatrixRef batch,
+                                                              std::span<const double> weights,
+                                                              ParameterVector& gradient,
+                                                              RandomStream& stream) {
   const GibbsModel& gibbs = require_gibbs(model, "pcd");
   if (chains_.chains() == 0) {
     const Index m = n_chains_ > 0 ? n_chains_ : batch.rows();
@@ -73,7 +83,16 @@ StepReport PersistentContrastiveDivergence::gradient(const EnergyModel& model,
     gibbs.start_chains(start, chains_, stream);
   }
   gradient.set_zero();
-  model.add_free_energy_gradient(batch, 1.0 / static_cast<double>(batch.rows()), gradient);
+  if (weights.empty()) {
+    model.add_free_energy_gradient(batch, 1.0 / static_cast<double>(batch.rows()), gradient);
+  } else {
+    // The data's weighted statistics, as Boltzmann-machine learning of protein
+    // families uses them (bmDCA: Figliuzzi, Barrat-Charlaix & Weigt 2018).
+    std::vector<double> scaled(weights.begin(), weights.end());
+    for (double& w : scaled)
+      w /= static_cast<double>(batch.rows());
+    model.add_weighted_free_energy_gradient(batch, scaled, gradient);
+  }
   for (int sweep = 0; sweep < k_; ++sweep) gibbs.gibbs_sweep(chains_, stream);
   gibbs.add_chain_gradient(chains_, -1.0 / static_cast<double>(chains_.chains()), gradient);
   return {};

@@ -20,6 +20,10 @@ class PersistentContrastiveDivergence final : public Objective {
   // chains >= 1 persistent chains (0: as many as the first batch has rows), k >= 1.
   PersistentContrastiveDivergence(Index chains, int k);
   std::string_view name() const override { return "pcd"; }
+  bool takes_example_weights() const override { return true; }
+  StepReport weighted_gradient(const EnergyModel& model, ConstMatrixRef batch,
+                               std::span<const double> weights, ParameterVector& gradient,
+                               RandomStream& stream) override;
   StepReport gradient(const EnergyModel& model, ConstMatrixRef batch, ParameterVector& gradient,
                       RandomStream& stream) override;
 

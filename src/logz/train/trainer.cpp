@@ -69,8 +69,27 @@ void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
   run(data, Hooks{on_batch, on_epoch, nullptr, nullptr, nullptr});
 }
 
+void Trainer::set_example_weights(std::vector<double> weights) {
+  if (!weights.empty() && !objective_.takes_example_weights()) {
+    throw SettingError("--reweight", fmt::format("{} does not take sequence weights; pl, pcd "
+                                                 "and exact do",
+                                                 objective_.name()));
+  }
+  double total = 0.0;
+  for (const double w : weights)
+    total += w;
+  const double scale = weights.empty() ? 1.0 : static_cast<double>(weights.size()) / total;
+  for (double& w : weights)
+    w *= scale;
+  weights_ = std::move(weights);
+}
+
 Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
   options_.validate(data.rows());
+  if (!weights_.empty() && static_cast<Index>(weights_.size()) != data.rows()) {
+    throw Error(
+        fmt::format("{} example weights for {} training examples", weights_.size(), data.rows()));
+  }
   if (options_.checkpoint_every_batches < 0 || options_.checkpoint_every_epochs < 0) {
     throw SettingError("--checkpoint-every", "must be >= 0");
   }
@@ -80,6 +99,8 @@ Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
   std::vector<Index> order(static_cast<std::size_t>(n));
   MatrixF batch(options_.batch_size, data.cols());
   ParameterVector gradient = model_.parameters().zeros_like();
+  std::vector<double> batch_weights(
+      static_cast<std::size_t>(weights_.empty() ? 0 : options_.batch_size));
 
   int epoch = 1;
   Index first_batch = 0;
@@ -164,8 +185,19 @@ Trainer::End Trainer::run(ConstMatrixRef data, const Hooks& hooks) {
       for (Index r = 0; r < rows; ++r) {
         batch.row(r) = data.row(order[static_cast<std::size_t>(first + r)]);
       }
+      if (!weights_.empty()) {
+        for (Index r = 0; r < rows; ++r) {
+          batch_weights[static_cast<std::size_t>(r)] =
+              weights_[static_cast<std::size_t>(order[static_cast<std::size_t>(first + r)])];
+        }
+      }
       const StepReport report =
-          objective_.gradient(model_, batch.topRows(rows), gradient, sampling_);
+          weights_.empty()
+              ? objective_.gradient(model_, batch.topRows(rows), gradient, sampling_)
+              : objective_.weighted_gradient(
+                    model_, batch.topRows(rows),
+                    std::span<const double>(batch_weights).first(static_cast<std::size_t>(rows)),
+                    gradient, sampling_);
       const std::int64_t update_index = static_cast<std::int64_t>(epoch - 1) * batches + b;
       if (hooks.before_update) hooks.before_update(update_index);
       const double update = static_cast<double>(update_index);

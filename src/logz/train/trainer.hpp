@@ -109,6 +109,12 @@ class Trainer {
   // parameters saved with it). Checked against the data when run() starts.
   void resume_from(TrainerState state) { resume_ = std::move(state); }
 
+  // Weights of the training examples (sequence reweighting), one per row of
+  // the data run() gets; they are scaled to mean 1, so that a batch's loss is
+  // an unbiased estimate of the weighted mean over the data set. Throws
+  // SettingError("--reweight") when the objective takes no weights.
+  void set_example_weights(std::vector<double> weights);
+
   RandomStream& sampling_stream() { return sampling_; }
   RandomStream& shuffle_stream() { return shuffle_; }
   SgdMomentum& optimizer() { return optimizer_; }
@@ -121,6 +127,7 @@ class Trainer {
   RandomStream shuffle_;
   RandomStream sampling_;
   std::optional<TrainerState> resume_;
+  std::vector<double> weights_;  // empty: every example weighs 1
 };
 
 }  // namespace logz

@@ -1,11 +1,13 @@
 #include "logz/viz/model_pictures.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
-#include <fmt/format.h>
 
 #include "logz/error.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/categorical.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
 #include "logz/models/ising.hpp"
 
@@ -71,6 +73,14 @@ std::string describe_model(const EnergyModel& model) {
   }
   if (model.kind() == "gaussian") return fmt::format("{}-dimensional Gaussian", model.n_visible());
   if (model.kind() == "ica") return fmt::format("{}-dimensional ICA model", model.n_visible());
+  if (const auto* categorical = dynamic_cast<const CategoricalModel*>(&model)) {
+    if (model.kind() == "potts") {
+      return fmt::format("Potts model of {} sites x {} states", model.n_visible(),
+                         categorical->n_states());
+    }
+    return fmt::format("{} sites x {} states Potts RBM with {} hidden units", model.n_visible(),
+                       categorical->n_states(), model.parameters().spec("c").size());
+  }
   return fmt::format("model of kind {} with {} visible units", model.kind(), model.n_visible());
 }
 
