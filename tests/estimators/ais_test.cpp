@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "logz/error.hpp"
 #include "logz/estimators/beta_schedule.hpp"
@@ -174,12 +175,17 @@ namespace {
 
 TEST(Ais, MnistTrainedRbmWithDataBaseRatesBracketsTheExactLogZ) {
   // 784 x 20, CD-1 on MNIST-10k: peaked, multi-modal, and still enumerable.
+  // 10,000 steps: with 3,000, the model trained through the portable product
+  // (CPUs without AVX-512) left AIS 3.4 standard errors low on one seed, the
+  // annealing's own bias, which the standard error does not measure.
   const testing::TrainedMnistRbm trained = testing::train_mnist_rbm(20, 5);
   const VectorF base = visible_log_odds(trained.data.train);
   const double exact = exact_log_z(trained.rbm).log_z;
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
-    AisOptions o = options(100, 3000, seed);
+    AisOptions o = options(100, 10000, seed);
     const LogZEstimate e = ais_log_z(trained.rbm, base, o);
+    std::printf("seed %d: %.4f +/- %.4f, exact %.4f\n", static_cast<int>(seed), e.log_z,
+                e.std_error, exact);
     EXPECT_NEAR(e.log_z, exact, 3 * e.std_error) << "seed " << seed;
   }
 }

@@ -79,8 +79,8 @@ namespace {
 // beta = 0 over garbage (NaN must not leak) and beta != 0, rows of a view.
 TEST(Gemm, Avx512PathMatchesTheBlas) {
   if (!detail::cpu_has_avx512()) {
-    // Without AVX-512 every product must go to the BLAS; nothing else to compare.
-    EXPECT_EQ(gemm_backend(), GemmBackend::openblas);
+    // Without AVX-512 the products go to the portable kernel (tested below).
+    EXPECT_EQ(gemm_backend(), GemmBackend::portable);
     return;
   }
   EXPECT_EQ(gemm_backend(), GemmBackend::avx512);
@@ -114,6 +114,42 @@ TEST(Gemm, Avx512PathMatchesTheBlas) {
   }
 }
 
+// The portable kernel (CPUs without AVX-512) against the BLAS, as above.
+TEST(Gemm, PortableKernelMatchesTheBlas) {
+  struct Case {
+    Index m, n, k;
+  };
+  for (const Case s : {Case{1, 1, 1}, Case{13, 33, 7}, Case{100, 500, 784}, Case{5, 17, 300}}) {
+    for (const Transpose ta : {Transpose::no, Transpose::yes}) {
+      for (const Transpose tb : {Transpose::no, Transpose::yes}) {
+        const MatrixF a =
+            ramp(ta == Transpose::no ? s.m : s.k, ta == Transpose::no ? s.k : s.m, 1.0f);
+        const MatrixF b =
+            ramp(tb == Transpose::no ? s.k : s.n, tb == Transpose::no ? s.n : s.k, 0.5f);
+        const MatrixF start = ramp(s.m, s.n, 2.0f);
+        for (const float beta : {0.0f, 0.7f}) {
+          MatrixF expected = start, got = start;
+          if (beta == 0.0f) got.setConstant(std::nanf(""));
+          set_gemm_backend(GemmBackend::openblas);
+          gemm(1.5f, a, ta, b, tb, beta, expected);
+          set_gemm_backend(GemmBackend::portable);
+          gemm(1.5f, a, ta, b, tb, beta, got);
+          MatrixF packed = start;
+          if (beta == 0.0f) packed.setConstant(std::nanf(""));
+          gemm(1.5f, a, ta, PackedMatrix(b, tb), beta, packed);
+          set_gemm_backend(GemmBackend::automatic);
+          const float scale = 1.0f + expected.cwiseAbs().maxCoeff();
+          EXPECT_LT((got - expected).cwiseAbs().maxCoeff(),
+                    2e-6f * scale * std::sqrt(static_cast<float>(s.k)))
+              << s.m << "x" << s.n << "x" << s.k << " ta " << (ta == Transpose::yes) << " tb "
+              << (tb == Transpose::yes) << " beta " << beta;
+          EXPECT_EQ(packed, got);
+        }
+      }
+    }
+  }
+}
+
 TEST(Gemm, ResultDoesNotDependOnTheThreadCount) {
   const MatrixF a = ramp(100, 784, 1.0f), b = ramp(784, 500, 0.3f);
   MatrixF one(100, 500), two(100, 500);
@@ -123,11 +159,38 @@ TEST(Gemm, ResultDoesNotDependOnTheThreadCount) {
   omp_set_num_threads(2);
   gemm(1.0f, a, Transpose::no, b, Transpose::no, 0.0f, two);
   omp_set_num_threads(threads);
-  if (gemm_backend() == GemmBackend::avx512) {
-    EXPECT_EQ(one, two);
-  } else {
-    EXPECT_LT((one - two).cwiseAbs().maxCoeff(), 1e-3f);
+  EXPECT_EQ(one, two) << to_string(gemm_backend());
+}
+
+// What MPI ranks and threads see: a product's rows computed in parts of any
+// height (each rank's share of the chains) are the same bits as in one
+// product, for every transposition (OpenBLAS's are not).
+TEST(Gemm, PortableRowsAreTheSameBitsInProductsOfAnyHeight) {
+  set_gemm_backend(GemmBackend::portable);
+  for (const Transpose ta : {Transpose::no, Transpose::yes}) {
+    for (const Transpose tb : {Transpose::no, Transpose::yes}) {
+      const MatrixF a_rows = ramp(37, 300, 1.0f), b_rows = ramp(300, 45, 0.3f);
+      const MatrixF a = ta == Transpose::no ? a_rows : MatrixF(a_rows.transpose());
+      const MatrixF b = tb == Transpose::no ? b_rows : MatrixF(b_rows.transpose());
+      MatrixF whole(37, 45);
+      gemm(1.0f, a, ta, b, tb, 0.0f, whole);
+      for (const Index height : {1, 3, 7, 10}) {
+        MatrixF parts(37, 45);
+        for (Index first = 0; first < 37; first += height) {
+          const Index rows = std::min<Index>(height, 37 - first);
+          auto out = parts.middleRows(first, rows);
+          if (ta == Transpose::no) {
+            gemm(1.0f, a.middleRows(first, rows), ta, b, tb, 0.0f, out);
+          } else {
+            gemm(1.0f, a.middleCols(first, rows), ta, b, tb, 0.0f, out);
+          }
+        }
+        EXPECT_EQ(parts, whole) << "height " << height << " ta " << (ta == Transpose::yes) << " tb "
+                                << (tb == Transpose::yes);
+      }
+    }
   }
+  set_gemm_backend(GemmBackend::automatic);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "logz/math/gemm_avx512.hpp"
+#include "logz/math/gemm_portable.hpp"
 
 namespace logz {
 namespace {
@@ -17,6 +18,7 @@ GemmBackend initial_backend() {
   const char* env = std::getenv("LOGZ_GEMM");
   if (env != nullptr && std::strcmp(env, "openblas") == 0) return GemmBackend::openblas;
   if (env != nullptr && std::strcmp(env, "avx512") == 0) return GemmBackend::avx512;
+  if (env != nullptr && std::strcmp(env, "portable") == 0) return GemmBackend::portable;
   return GemmBackend::automatic;
 }
 
@@ -27,7 +29,12 @@ GemmBackend& requested_backend() {
 
 bool use_avx512() {
   static const bool available = detail::cpu_has_avx512();
-  return available && requested_backend() != GemmBackend::openblas;
+  return available && requested_backend() != GemmBackend::openblas &&
+         requested_backend() != GemmBackend::portable;
+}
+
+bool use_openblas() {
+  return !use_avx512() && requested_backend() == GemmBackend::openblas;
 }
 
 // Above this fraction of ones (measured: break-even near 0.45 for 784 x 500
@@ -53,12 +60,18 @@ bool try_binary(bool ta, bool tb, Index m, Index n, Index k, float alpha, ConstM
 
 void set_gemm_backend(GemmBackend backend) { requested_backend() = backend; }
 
-GemmBackend gemm_backend() { return use_avx512() ? GemmBackend::avx512 : GemmBackend::openblas; }
+GemmBackend gemm_backend() {
+  return use_avx512()     ? GemmBackend::avx512
+         : use_openblas() ? GemmBackend::openblas
+                          : GemmBackend::portable;
+}
 
 const char* to_string(GemmBackend backend) {
   switch (backend) {
     case GemmBackend::avx512: return "avx512";
     case GemmBackend::openblas: return "openblas";
+    case GemmBackend::portable:
+      return "portable";
     default: return "auto";
   }
 }
@@ -93,6 +106,11 @@ void gemm(float alpha, ConstMatrixRef a, Transpose transpose_a, ConstMatrixRef b
     if (workspace.size() < needed) workspace.resize(needed);
     detail::gemm_avx512(ta, tb, m, n, k, alpha, a.data(), a.outerStride(), b.data(),
                         b.outerStride(), beta, c.data(), c.outerStride(), workspace.data(), threads);
+    return;
+  }
+  if (!use_openblas()) {
+    detail::gemm_portable(ta, tb, m, n, k, alpha, a.data(), a.outerStride(), b.data(),
+                          b.outerStride(), beta, c.data(), c.outerStride());
     return;
   }
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,

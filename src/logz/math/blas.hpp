@@ -41,14 +41,18 @@ void gemm(float alpha, ConstMatrixRef a, Transpose transpose_a, const PackedMatr
           MatrixRef c);
 
 // Which code computes the products: the AVX-512 kernel of logz
-// (gemm_avx512.hpp) where the CPU has AVX-512F, else the BLAS. On the AVX-512
-// path, a product whose op(A) holds only zeros and ones, at most 40% ones
-// (binary data and sampled units), and whose op(B) is not transposed is
-// computed as sums of the rows op(A) selects: exact, and several times less
-// work than the full product. `automatic`
-// is the default; the environment variable LOGZ_GEMM=openblas|avx512|auto
-// sets the starting choice (an unavailable avx512 falls back to the BLAS).
-enum class GemmBackend { automatic, openblas, avx512 };
+// (gemm_avx512.hpp) where the CPU has AVX-512F, else logz's portable kernel
+// (gemm_portable.hpp), which sums every element in one fixed order: both give
+// the same bits for any number of threads or MPI ranks. On the AVX-512 path, a
+// product whose op(A) holds only zeros and ones, at most 40% ones (binary data
+// and sampled units), and whose op(B) is not transposed is computed as sums of
+// the rows op(A) selects: exact, and several times less work than the full
+// product. `openblas` (OpenBLAS's sgemm) is faster than the portable kernel on
+// CPUs without AVX-512, but its results change with the thread count and the
+// product's shape. `automatic` is the default; the environment variable
+// LOGZ_GEMM=openblas|portable|avx512|auto sets the starting choice (an
+// unavailable avx512 falls back to the portable kernel).
+enum class GemmBackend { automatic, openblas, avx512, portable };
 void set_gemm_backend(GemmBackend backend);
 // The backend products actually use now.
 GemmBackend gemm_backend();
