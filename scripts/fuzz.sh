@@ -17,7 +17,7 @@ bash scripts/setup.sh --packages-only
 bash scripts/install-packages.sh clang libclang-rt-14-dev libomp-14-dev
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLOGZ_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
   -DLOGZ_ARCH="${LOGZ_ARCH:-native}" -DLOGZ_BUILD_TESTS=OFF -DLOGZ_BUILD_BENCH=OFF -DLOGZ_PYTHON=OFF \
   -DLOGZ_MPI=OFF
 cmake --build "$build_dir" --target fuzzers
