@@ -173,6 +173,24 @@ class PottsCommands(unittest.TestCase):
         self.assertIsNone(out["excluded_state"])
         self.assertGreater(contacts[1]["score"], 5 * abs(contacts[2]["score"]))
 
+    def test_ratio_matching_and_nce_find_the_planted_pairs(self):
+        for method, extra in (("rm", ["--optimizer", "lbfgs", "--epochs", 200]),
+                              ("nce", ["--optimizer", "adam", "--lr", 0.02, "--lr-schedule",
+                                       "linear", "--lr-final", 0, "--epochs", 15, "--batch",
+                                       100])):
+            with self.subTest(method=method):
+                out_dir = self.path("run_" + method)
+                run("train", "--model", "potts", "--data", self.csv, "--states", STATES,
+                    "--test-count", 200, "--method", method, *extra, "--progress", "never",
+                    "--out", out_dir, "--json")
+                contacts = run_json("contacts", os.path.join(out_dir, "model.safetensors"))
+                self.assertEqual({(c["i"], c["j"]) for c in contacts["contacts"][:2]}, PLANTED)
+        # NCE's noise for categorical data is categorical, and only that.
+        self.expect_error(["train", "--model", "potts", "--data", self.csv, "--states", STATES,
+                           "--method", "nce", "--noise", "gaussian", "--epochs", 1,
+                           "--progress", "never", "--out", self.path("run_refused")],
+                          2, "--noise", "categorical")
+
     def test_contacts_csv_with_top_and_separation(self):
         lines = run("contacts", self.model, "--top", 3).stdout.splitlines()
         self.assertEqual(lines[0], "i,j,score")

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "logz/error.hpp"
 #include "logz/io/safetensors.hpp"
@@ -175,6 +176,42 @@ TEST(Potts, BaseDrawsAndPartitionAreThoseOfIndependentSites) {
   model.draw_base(nullptr, x, stream);
   const testing::ChiSquare uniform = testing::chi_square(x, std::vector<double>(27, 1.0 / 27), 3);
   EXPECT_LT(uniform.statistic, uniform.bound());
+}
+
+TEST(Potts, InitializedFieldsGiveTheSmoothedFrequenciesWithZeroMean) {
+  // Weighted data: the fields' softmax is (sum of weights with x_i = a, + 1)
+  // / (sum of weights + q), and each site's fields add up to zero (the
+  // least-norm fields of those probabilities, which plmc's penalty prefers).
+  constexpr Index kSites = 4, kStates = 5, kRows = 60;
+  const MatrixF data = testing::random_codes(kRows, kSites, kStates, 21);
+  std::vector<double> weights(kRows);
+  for (Index r = 0; r < kRows; ++r)
+    weights[static_cast<std::size_t>(r)] = 0.5 + 0.25 * static_cast<double>(r % 3);
+  double total_weight = 0.0;
+  for (const double w : weights)
+    total_weight += w;
+  // site_log_frequencies takes weights of mean 1, as the trainer hands them.
+  for (double& w : weights)
+    w *= kRows / total_weight;
+  PottsModel model(kSites, kStates);
+  model.initialize(data, weights);
+  for (Index i = 0; i < kSites; ++i) {
+    std::vector<double> count(kStates, 1.0);
+    for (Index r = 0; r < kRows; ++r)
+      count[static_cast<std::size_t>(data(r, i))] += weights[static_cast<std::size_t>(r)];
+    double sum = 0.0, normalizer = 0.0;
+    for (Index a = 0; a < kStates; ++a) {
+      sum += model.field(i, a);
+      normalizer += std::exp(static_cast<double>(model.field(i, a)));
+    }
+    EXPECT_NEAR(sum, 0.0, 1e-5);
+    for (Index a = 0; a < kStates; ++a) {
+      EXPECT_NEAR(std::exp(static_cast<double>(model.field(i, a))) / normalizer,
+                  count[static_cast<std::size_t>(a)] / (kRows + kStates), 1e-6);
+    }
+  }
+  for (const float j : model.J())
+    EXPECT_EQ(j, 0.0f);
 }
 
 TEST(Potts, ZeroSumGaugeKeepsEnergyDifferences) {

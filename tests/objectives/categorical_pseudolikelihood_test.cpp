@@ -132,6 +132,72 @@ TEST(CategoricalPseudolikelihood, PottsRbmValueAndGradientMatchFiniteDifferences
   }
 }
 
+// (1/n) sum_r w_r sum_i sum_{a != x_ri} sigmoid(F(x_r) - F(x_r^(i<-a)))^2, from F in double.
+double ratio_matching_loss(const std::function<double(const std::vector<int>&)>& free_energy,
+                           ConstMatrixRef data, Index q, std::span<const double> weights) {
+  double total = 0.0;
+  for (Index r = 0; r < data.rows(); ++r) {
+    std::vector<int> x = testing::codes_of_row(data, r);
+    const double f = free_energy(x),
+                 w = weights.empty() ? 1.0 : weights[static_cast<std::size_t>(r)];
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const int own = x[i];
+      for (int a = 0; a < q; ++a) {
+        if (a == own) continue;
+        x[i] = a;
+        const double g = 1.0 / (1.0 + std::exp(free_energy(x) - f));
+        total += w * g * g;
+      }
+      x[i] = own;
+    }
+  }
+  return total / static_cast<double>(data.rows());
+}
+
+StepReport ratio_matching_gradient(const EnergyModel& model, ConstMatrixRef data,
+                                   std::span<const double> weights, ParameterVector& gradient) {
+  CategoricalRatioMatching objective;
+  RandomStream stream(1, 1);
+  if (weights.empty()) return objective.gradient(model, data, gradient, stream);
+  return objective.weighted_gradient(model, data, weights, gradient, stream);
+}
+
+TEST(CategoricalRatioMatching, PottsValueAndGradientMatchFiniteDifferences) {
+  const PottsModel model = testing::random_potts(4, 3, 0.9, 11);
+  const MatrixF data = testing::random_codes(12, 4, 3, 12);
+  for (const Case& c : cases(12)) {
+    ParameterVector gradient = model.parameters().zeros_like();
+    const StepReport report = ratio_matching_gradient(model, data, c.weights, gradient);
+    const auto loss = [&](const PottsDouble& m) {
+      return ratio_matching_loss(
+          [&m](const std::vector<int>& x) { return -testing::potts_negative_energy(m, x); }, data,
+          m.states, c.weights);
+    };
+    ASSERT_TRUE(report.objective.has_value());
+    EXPECT_NEAR(*report.objective, loss(PottsDouble(model)), 1e-5);
+    testing::expect_gradient_near(gradient, testing::potts_finite_differences(model, loss), 2e-5);
+  }
+}
+
+TEST(CategoricalRatioMatching, PottsRbmValueAndGradientMatchFiniteDifferences) {
+  const PottsRbm rbm = testing::random_potts_rbm(4, 3, 3, 0.9, 13);
+  const MatrixF data = testing::random_codes(12, 4, 3, 14);
+  for (const Case& c : cases(12)) {
+    ParameterVector gradient = rbm.parameters().zeros_like();
+    const StepReport report = ratio_matching_gradient(rbm, data, c.weights, gradient);
+    const auto loss = [&](const PottsRbmDouble& m) {
+      return ratio_matching_loss(
+          [&m](const std::vector<int>& x) {
+            return -testing::potts_rbm_negative_free_energy(m, x);
+          },
+          data, m.states, c.weights);
+    };
+    ASSERT_TRUE(report.objective.has_value());
+    EXPECT_NEAR(*report.objective, loss(PottsRbmDouble(rbm)), 1e-5);
+    testing::expect_gradient_near(gradient, testing::potts_rbm_finite_differences(rbm, loss), 2e-5);
+  }
+}
+
 TEST(CategoricalPseudolikelihood, PseudoLogLikelihoodOfEachRow) {
   const PottsModel model = testing::random_potts(5, 4, 1.0, 5);
   const PottsDouble m(model);

@@ -156,6 +156,60 @@ TEST(NoiseDistribution, BernoulliIsTheSmoothedProductOfMarginals) {
   EXPECT_LT((mean - q).cwiseAbs().maxCoeff(), 0.01);
 }
 
+TEST(NoiseDistribution, CategoricalIsTheSmoothedProductOfSiteFrequencies) {
+  // Three sites of three states; site 2 never shows state 1.
+  constexpr Index kSites = 3, kStates = 3, kRows = 400;
+  RandomStream stream(9, 1);
+  MatrixF data(kRows, kSites);
+  std::vector<double> u(static_cast<std::size_t>(kRows * kSites));
+  stream.uniform(u);
+  for (Index r = 0; r < kRows; ++r) {
+    for (Index i = 0; i < kSites; ++i) {
+      const double v = u[static_cast<std::size_t>(r * kSites + i)];
+      data(r, i) = static_cast<float>(i == 2 ? (v < 0.3 ? 0 : 2) : (v < 0.2 ? 0 : v < 0.7 ? 1 : 2));
+    }
+  }
+  const auto noise = make_noise("categorical", data, kStates);
+  EXPECT_EQ(noise->name(), "categorical");
+  EXPECT_EQ(noise->dimension(), kSites);
+  // p_i(a) = (n_ia + 1) / (n + q).
+  MatrixD p = MatrixD::Zero(kSites, kStates);
+  for (Index r = 0; r < kRows; ++r) {
+    for (Index i = 0; i < kSites; ++i)
+      p(i, static_cast<Index>(data(r, i))) += 1.0;
+  }
+  p = (p.array() + 1.0) / static_cast<double>(kRows + kStates);
+  // Every one of the 27 states: the product formula, and the sum is one.
+  MatrixF states(27, kSites);
+  for (int s = 0; s < 27; ++s) {
+    states.row(s) << static_cast<float>(s % 3), static_cast<float>(s / 3 % 3),
+        static_cast<float>(s / 9);
+  }
+  const std::vector<double> log_p = log_densities(*noise, states);
+  double total = 0.0;
+  for (int s = 0; s < 27; ++s) {
+    double product = 1.0;
+    for (Index i = 0; i < kSites; ++i)
+      product *= p(i, static_cast<Index>(states(s, i)));
+    EXPECT_NEAR(log_p[static_cast<std::size_t>(s)], std::log(product), 1e-6);
+    total += std::exp(log_p[static_cast<std::size_t>(s)]);
+  }
+  EXPECT_NEAR(total, 1.0, 1e-6);
+  // Draws: each site's frequencies within 4 standard errors of p.
+  MatrixF samples(50000, kSites);
+  noise->sample(samples, stream);
+  for (Index i = 0; i < kSites; ++i) {
+    for (Index a = 0; a < kStates; ++a) {
+      const double f = (samples.col(i).array() == static_cast<float>(a)).cast<double>().mean();
+      EXPECT_NEAR(f, p(i, a), 4.0 * std::sqrt(p(i, a) * (1.0 - p(i, a)) / 50000.0));
+    }
+  }
+  // Categorical data takes only this noise, and this noise only codes.
+  EXPECT_THROW(make_noise("gaussian", data, kStates), SettingError);
+  EXPECT_THROW(make_noise("categorical", data), SettingError);
+  EXPECT_THROW(fit_categorical_noise(data, 2), SettingError);
+}
+
 TEST(NoiseDistribution, BadNamesAndNonBinaryDataAreSettingErrors) {
   const MatrixF data = correlated_data(10, 9);
   try {

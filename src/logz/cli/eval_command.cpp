@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "logz/cli/commands.hpp"
 #include "logz/cli/common.hpp"
@@ -193,8 +194,12 @@ void run(EvalFlags flags) {
   if (flags.metric == "log-likelihood" && !flags.bracket) {
     flags.estimator.check_applies_to(model, flags.model_path);
   }
-  const Dataset dataset = load_data_for(with_model_preprocessing(flags.data, loaded), model,
-                                        flags.model_path);
+  // Without --data, the data set named in the model file, read as it was for
+  // training; else (a file that names none) --data's default.
+  std::optional<Dataset> named = data_for_model(flags.data, loaded, flags.model_path);
+  const Dataset dataset =
+      named ? std::move(*named)
+            : load_data_for(with_model_preprocessing(flags.data, loaded), model, flags.model_path);
   const MatrixF data = split_of(dataset, flags.split);
   if (data.rows() == 0) throw SettingError("--split", "the " + flags.split + " split is empty");
   if (flags.metric == "pseudolikelihood") {

@@ -375,9 +375,9 @@ Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, 
 // --optimizer lbfgs takes a principle with a deterministic value on the whole
 // training set, and none of what follows minibatch updates.
 void check_full_batch(const TrainFlags& f, const Objective& objective) {
-  if (f.method != "pl" && f.method != "exact") {
+  if (f.method != "pl" && f.method != "exact" && f.method != "rm") {
     throw SettingError("--optimizer", fmt::format("lbfgs minimizes a deterministic objective on "
-                                                  "the whole training set: pl or exact, not {}",
+                                                  "the whole training set: pl, rm or exact, not {}",
                                                   f.method));
   }
   if (!f.resume.empty()) throw SettingError("--resume", "an lbfgs run keeps no checkpoints");
@@ -891,9 +891,10 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--noise", f->noise,
                 "nce: noise distribution fitted to the training data: gaussian (mean and "
                 "covariance), uniform (the data's bounding box), bernoulli (independent bits at "
-                "the data's marginals; binary data), auto (bernoulli for binary units, else "
-                "gaussian)")
-      ->check(CLI::IsMember({"auto", "gaussian", "uniform", "bernoulli"}))
+                "the data's marginals; binary data), categorical (independent sites at the "
+                "data's site frequencies; categorical data), auto (bernoulli for binary units, "
+                "categorical for potts and potts_rbm, else gaussian)")
+      ->check(CLI::IsMember({"auto", "gaussian", "uniform", "bernoulli", "categorical"}))
       ->capture_default_str();
   c->add_option("--epochs", f->epochs,
                 "Passes over the training data (lbfgs: the most iterations, default 500)")

@@ -162,9 +162,12 @@ std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOption
                           : 0.01;
     return std::make_unique<CategoricalPseudolikelihood>(penalty);
   }
+  if (f.method == "rm" && dynamic_cast<const CategoricalModel*>(&model) != nullptr) {
+    return std::make_unique<CategoricalRatioMatching>();
+  }
   if (f.method == "pl" || f.method == "rm") {
     refuse_unless(dynamic_cast<const BitFlipModel*>(&model) != nullptr,
-                  "a model of binary units (rbm, ising)");
+                  "a model of binary or categorical units (rbm, ising, potts, potts_rbm)");
     if (f.method == "pl") return std::make_unique<Pseudolikelihood>();
     return std::make_unique<RatioMatching>();
   }
@@ -176,9 +179,10 @@ std::unique_ptr<Objective> make_objective(const TrainFlags& f, const ExactOption
   }
   if (f.method == "nce") {
     const std::string noise = f.noise != "auto"        ? f.noise
+                              : data.states > 0        ? "categorical"
                               : model.binary_visible() ? "bernoulli"
                                                        : "gaussian";
-    return std::make_unique<NoiseContrastiveEstimation>(make_noise(noise, data.train),
+    return std::make_unique<NoiseContrastiveEstimation>(make_noise(noise, data.train, data.states),
                                                         f.noise_ratio);
   }
   return std::make_unique<ExactLikelihood>(exact);

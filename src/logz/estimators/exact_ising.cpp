@@ -1,24 +1,20 @@
 #include "logz/estimators/exact_ising.hpp"
 
-#include <omp.h>
+#include <fmt/format.h>
 
-#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 #include <vector>
 
 #include "logz/error.hpp"
+#include "logz/estimators/enumeration_blocks.hpp"
 #include "logz/math/blas.hpp"
 #include "logz/math/log_space.hpp"
 #include "logz/parallel/communicator.hpp"
 
 namespace logz {
 namespace {
-
-// States per block of the Gray-code walk.
-constexpr int kBlockBits = 14;
 
 void check_size(const IsingModel& model, const ExactOptions& options) {
   if (model.n_visible() > options.max_bits) {
@@ -41,48 +37,38 @@ LogZEstimate exact_log_z(const IsingModel& model, const ExactOptions& options) {
   const Index n = model.n_visible();
   const MatrixD j = model.J().cast<double>();
   const VectorD h = model.h().cast<double>();
-  const int block_bits = std::min<int>(static_cast<int>(n), kBlockBits);
+  const int block_bits = std::min<int>(static_cast<int>(n), enumeration::kBlockBits);
   const std::int64_t blocks = std::int64_t{1} << (n - block_bits);
   const std::int64_t per_block = std::int64_t{1} << block_bits;
   // Under MPI this process sums its share of the blocks (whole chunks of
   // them); the chunks' sums are gathered and added in order.
-  const Communicator& world = Communicator::world();
-  const IndexRange mine = world.log_sum_share(blocks);
-  std::vector<double> partial(static_cast<std::size_t>(mine.size()));
-  std::atomic<std::int64_t> blocks_done{0};  // by all threads; the first reports them
-  const auto total = static_cast<std::size_t>(mine.size()) * static_cast<std::size_t>(per_block);
-#pragma omp parallel for schedule(static)
-  for (std::int64_t block = mine.begin; block < mine.end; ++block) {
-    // Gray code g(t) = t ^ (t >> 1); from t - 1 to t the bit ctz(t) flips.
-    const std::int64_t first = block * per_block;
-    const std::uint64_t gray = static_cast<std::uint64_t>(first ^ (first >> 1));
-    VectorD x(n);
-    for (Index i = 0; i < n; ++i) x(i) = static_cast<double>((gray >> i) & 1);
-    VectorD field = h + j * x;
-    double value = negative_energy(j, h, x);
-    LogSumExp sum;
-    sum.add(value);
-    for (std::int64_t t = first + 1; t < first + per_block; ++t) {
-      const int k = std::countr_zero(static_cast<std::uint64_t>(t));
-      const double s = x(k) != 0.0 ? -1.0 : 1.0;
-      value += s * field(k);
-      field += s * j.col(k);
-      x(k) += s;
-      sum.add(value);
-    }
-    partial[static_cast<std::size_t>(block - mine.begin)] = sum.value();
-    const std::int64_t done = blocks_done.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (options.progress && omp_get_thread_num() == 0) {
-      options.progress(static_cast<std::size_t>(done) * static_cast<std::size_t>(per_block), total);
-    }
-  }
-  if (options.progress) options.progress(total, total);
   LogZEstimate estimate;
   estimate.method = "exact";
-  estimate.log_z = world.log_sum(partial, blocks);
+  estimate.log_z =
+      enumeration::log_sum_of_blocks(blocks, per_block, options.progress, [&](std::int64_t block) {
+        // Gray code g(t) = t ^ (t >> 1); from t - 1 to t the bit ctz(t) flips.
+        const std::int64_t first = block * per_block;
+        const std::uint64_t gray = static_cast<std::uint64_t>(first ^ (first >> 1));
+        VectorD x(n);
+        for (Index i = 0; i < n; ++i)
+          x(i) = static_cast<double>((gray >> i) & 1);
+        VectorD field = h + j * x;
+        double value = negative_energy(j, h, x);
+        LogSumExp sum;
+        sum.add(value);
+        for (std::int64_t t = first + 1; t < first + per_block; ++t) {
+          const int k = std::countr_zero(static_cast<std::uint64_t>(t));
+          const double s = x(k) != 0.0 ? -1.0 : 1.0;
+          value += s * field(k);
+          field += s * j.col(k);
+          x(k) += s;
+          sum.add(value);
+        }
+        return sum.value();
+      });
   estimate.lower = estimate.upper = estimate.log_z;
   estimate.samples = std::uint64_t{1} << n;
-  estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  estimate.seconds = enumeration::seconds_since(start);
   return estimate;
 }
 

@@ -8,7 +8,9 @@
 // x = 1000, no underflow to -inf for x = -1000). An empty sum is -inf.
 #pragma once
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <span>
 
@@ -16,6 +18,27 @@ namespace logz {
 
 inline double softplus(double x) { return std::fmax(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
 inline float softplus(float x) { return std::fmax(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
+
+// e^x for x <= 0 in float, within 2 ulp of the rounded exact value, and with
+// no library call, so that a loop of it vectorizes (softmaxes over a few
+// dozen states, where libm's scalar exp would cost more than the rest):
+// x = n log 2 + r with |r| <= log(2) / 2 (Cody & Waite's split of log 2),
+// e^r by Cephes' degree-7 minimax polynomial, 2^n from the exponent bits.
+// Below -87, where e^x leaves the normal floats, it returns 0.
+inline float exp_nonpositive(float x) {
+  const float clamped = x < -87.0f ? -87.0f : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  const float r = (clamped - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const float scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
+  return x < -87.0f ? 0.0f : p * scale;
+}
 
 // log(e^a + e^b)
 inline double log_add_exp(double a, double b) {

@@ -105,4 +105,17 @@ void draw_categorical_base(const VectorF* base, Index q, MatrixRef out, RandomSt
   sample_categorical(logits, q, u, out);
 }
 
+void center_sites(std::span<float> fields, Index q) {
+  for (std::size_t first = 0; first + static_cast<std::size_t>(q) <= fields.size();
+       first += static_cast<std::size_t>(q)) {
+    const std::span<float> site = fields.subspan(first, static_cast<std::size_t>(q));
+    double total = 0.0;
+    for (const float f : site)
+      total += f;
+    const auto mean = static_cast<float>(total / static_cast<double>(q));
+    for (float& f : site)
+      f -= mean;
+  }
+}
+
 }  // namespace logz

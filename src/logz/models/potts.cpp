@@ -36,6 +36,7 @@ void PottsModel::initialize(std::optional<ConstMatrixRef> data, std::span<const 
   if (data && data->rows() > 0) {
     const VectorF frequencies = site_log_frequencies(*data, n_states_, weights);
     std::copy(frequencies.data(), frequencies.data() + frequencies.size(), h().begin());
+    center_sites(h(), n_states_);
   } else {
     std::fill(h().begin(), h().end(), 0.0f);
   }
@@ -212,17 +213,21 @@ inline void add_row(float* __restrict out, const float* __restrict row, Index ru
 
 // J with every row padded: padded[((j L + i) q + b) w + a] = J_ji(b, a) = J_ij(a, b).
 void pad_couplings(const float* j, Index sites, Index q, Index w, std::vector<float>& padded) {
-  padded.assign(static_cast<std::size_t>(sites * sites * q * w), 0.0f);
+  // Every entry is written (no zero fill first: at a family's size that is
+  // tens of MB of memory traffic per evaluation).
+  padded.resize(static_cast<std::size_t>(sites * sites * q * w));
   float* out = padded.data();
 #pragma omp parallel for schedule(static) if (sites * sites * q * q > kParallelWork)
   for (Index row = 0; row < sites * sites * q; ++row) {
     std::copy(j + row * q, j + row * q + q, out + row * w);
+    std::fill(out + row * w + q, out + (row + 1) * w, 0.0f);
   }
 }
 
 // fields[(i n + r) w + a] = sum_{j != i} J_ij(a, x_rj), in tasks of one site
-// and a chunk of rows: the chunk's fields stay in the L1 cache while the
-// other sites add their rows of J to them.
+// and a chunk of rows: each row's w sums stay in registers while the other
+// sites' rows of J (site i's blocks, a few hundred KB: the L2 cache) are added
+// to them, and are stored once.
 template <int Width>
 void coupling_fields_kernel(const float* padded, const std::uint8_t* codes, Index sites, Index q,
                             Index w, Index n, float* fields) {
@@ -232,14 +237,28 @@ void coupling_fields_kernel(const float* padded, const std::uint8_t* codes, Inde
   for (Index task = 0; task < sites * chunks; ++task) {
     const Index i = task / chunks, first = (task % chunks) * kChunk;
     const Index last = std::min(n, first + kChunk);
-    float* f = fields + (i * n + first) * w;
-    std::fill(f, f + (last - first) * w, 0.0f);
-    for (Index j = 0; j < sites; ++j) {
-      if (j == i) continue;
-      const float* rows = padded + (j * sites + i) * block;  // row b: J_ij(., b)
-      const std::uint8_t* cj = codes + j * n;
-      for (Index r = first; r < last; ++r)
-        add_row<Width>(f + (r - first) * w, rows + cj[r] * w, w);
+    if constexpr (Width > 0) {
+      for (Index r = first; r < last; ++r) {
+        float sum[Width] = {};
+        for (Index j = 0; j < sites; ++j) {
+          if (j == i) continue;
+          const float* row = padded + (j * sites + i) * block + codes[j * n + r] * Width;
+#pragma omp simd
+          for (Index a = 0; a < Width; ++a)
+            sum[a] += row[a];
+        }
+        std::copy(sum, sum + Width, fields + (i * n + r) * Width);
+      }
+    } else {
+      float* f = fields + (i * n + first) * w;
+      std::fill(f, f + (last - first) * w, 0.0f);
+      for (Index j = 0; j < sites; ++j) {
+        if (j == i) continue;
+        const float* rows = padded + (j * sites + i) * block;  // row b: J_ij(., b)
+        const std::uint8_t* cj = codes + j * n;
+        for (Index r = first; r < last; ++r)
+          add_row<Width>(f + (r - first) * w, rows + cj[r] * w, w);
+      }
     }
   }
 }
@@ -334,7 +353,7 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
   // residual[i][r][s] = c_{r,is} - [x_ri = s] sum_a c_{r,ia}: site i's part of
   // sum_a c_{r,ia} (dF(x^(i<-a)) - dF(x)) is -residual on the one-hot statistics.
   thread_local std::vector<float> residual, u;
-  residual.assign(static_cast<std::size_t>(sites * n * w), 0.0f);
+  residual.resize(static_cast<std::size_t>(sites * n * w));  // every entry written below
   u.resize(static_cast<std::size_t>(sites * sites * q * w));
   float* residual_data = residual.data();
   float* u_data = u.data();
@@ -349,6 +368,7 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
         out[a] = coefficients(r, i * q + a);
         total += out[a];
       }
+      std::fill(out + q, out + w, 0.0f);
       out[codes[static_cast<std::size_t>(i * n + r)]] -= total;
       for (Index a = 0; a < q; ++a)
         gh[i * q + a] -= s * out[a];

@@ -62,8 +62,8 @@ class PottsModel final : public GibbsModel, public CategoricalModel {
     return coupling_block(i, j)[a * n_states_ + b];
   }
 
-  // J = 0 and h the data's smoothed log-frequencies (an independent-site model
-  // of the data), or h = 0 without data.
+  // J = 0 and h the data's smoothed log-frequencies less each site's mean
+  // (center_sites; an independent-site model of the data), or h = 0 without data.
   void initialize(std::optional<ConstMatrixRef> data = std::nullopt,
                   std::span<const double> weights = {});
 

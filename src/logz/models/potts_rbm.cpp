@@ -49,6 +49,7 @@ void PottsRbm::initialize(RandomStream& stream, double weight_stddev,
   c().setZero();
   if (data && data->rows() > 0) {
     b() = site_log_frequencies(*data, n_states_, weights);
+    center_sites(std::span<float>(b().data(), static_cast<std::size_t>(b().size())), n_states_);
   } else {
     b().setZero();
   }

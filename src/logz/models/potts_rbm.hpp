@@ -47,7 +47,8 @@ class PottsRbm final : public GibbsModel, public CategoricalModel {
   VectorMap c() { return parameters_.vector("c"); }
   ConstVectorMap c() const { return parameters_.vector("c"); }
 
-  // W ~ N(0, weight_stddev^2), c = 0, b the data's smoothed log-frequencies (or 0).
+  // W ~ N(0, weight_stddev^2), c = 0, b the data's smoothed log-frequencies less
+  // each site's mean (center_sites), or 0.
   void initialize(RandomStream& stream, double weight_stddev = 0.01,
                   std::optional<ConstMatrixRef> data = std::nullopt,
                   std::span<const double> weights = {});

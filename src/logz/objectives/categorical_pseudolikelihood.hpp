@@ -18,6 +18,20 @@
 //
 // The gradient: dloss/dD_ia = -(w_r / n) softmax(-D_i)_a, handed to the model's
 // add_site_gradient in one call.
+//
+// Ratio matching for categorical units: Hyvarinen's (2007) principle with the
+// single-site changes x^(i<-a) as the neighbours of x, in place of bit flips:
+//
+//   loss = (1/n) sum_r w_r sum_i sum_{a != x_ri} g(p~(x_r) / p~(x_r^(i<-a)))^2
+//        = (1/n) sum_r w_r sum_i sum_{a != x_ri} sigmoid(-D_ia)^2,   g(u) = 1 / (1 + u)
+//
+// It is consistent for the same reason as for bits: "y is a single-site
+// change of x" is a symmetric relation, so the cross term of the squared
+// error against the data's ratios, sum over pairs {x, y} of
+// p_d(x) p_d(y) / (p_d(x) + p_d(y)) (g(p~(x)/p~(y)) + g(p~(y)/p~(x))), is a
+// constant because g(u) + g(1/u) = 1. No penalty: it is the plain principle,
+// as for binary units; the Potts gauge leaves the loss unchanged and its
+// gradient has no component along the gauge.
 #pragma once
 
 #include <vector>
@@ -35,13 +49,26 @@ struct PseudolikelihoodPenalty {
   static PseudolikelihoodPenalty plmc(Index sites, Index states, double n_effective);
 };
 
-class CategoricalPseudolikelihood final : public Objective {
+// What pseudolikelihood and ratio matching share: a loss summed over each
+// example's single-site changes, weighted examples, and scratch kept between
+// calls (a full batch of a family is tens of MB: fresh buffers would cost page
+// faults at every evaluation).
+class CategoricalSiteObjective : public Objective {
+ public:
+  StepReport gradient(const EnergyModel& model, ConstMatrixRef batch, ParameterVector& gradient,
+                      RandomStream& stream) override {
+    return weighted_gradient(model, batch, {}, gradient, stream);
+  }
+  bool takes_example_weights() const override { return true; }
+
+ protected:
+  MatrixF differences_, coefficients_;  // scratch
+};
+
+class CategoricalPseudolikelihood final : public CategoricalSiteObjective {
  public:
   explicit CategoricalPseudolikelihood(PseudolikelihoodPenalty penalty = {}) : penalty_(penalty) {}
   std::string_view name() const override { return "pl"; }
-  StepReport gradient(const EnergyModel& model, ConstMatrixRef batch, ParameterVector& gradient,
-                      RandomStream& stream) override;
-  bool takes_example_weights() const override { return true; }
   StepReport weighted_gradient(const EnergyModel& model, ConstMatrixRef batch,
                                std::span<const double> weights, ParameterVector& gradient,
                                RandomStream& stream) override;
@@ -49,7 +76,14 @@ class CategoricalPseudolikelihood final : public Objective {
 
  private:
   PseudolikelihoodPenalty penalty_;
-  MatrixF differences_, coefficients_;  // scratch
+};
+
+class CategoricalRatioMatching final : public CategoricalSiteObjective {
+ public:
+  std::string_view name() const override { return "rm"; }
+  StepReport weighted_gradient(const EnergyModel& model, ConstMatrixRef batch,
+                               std::span<const double> weights, ParameterVector& gradient,
+                               RandomStream& stream) override;
 };
 
 // log PL(x) for each row, over all sites.

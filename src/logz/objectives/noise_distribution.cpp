@@ -12,6 +12,7 @@
 
 #include "logz/error.hpp"
 #include "logz/math/blas.hpp"
+#include "logz/models/categorical.hpp"
 
 namespace logz {
 namespace {
@@ -139,6 +140,35 @@ class BernoulliNoise final : public NoiseDistribution {
   VectorD probability_, log_on_, log_off_;
 };
 
+// Independent sites with log-probabilities log_p [L q] (site-major, each
+// site's q entries normalized): draws by draw_categorical_base.
+class CategoricalNoise final : public NoiseDistribution {
+ public:
+  CategoricalNoise(VectorF log_probability, Index states)
+      : log_probability_(std::move(log_probability)), states_(states) {}
+  std::string_view name() const override { return "categorical"; }
+  Index dimension() const override { return log_probability_.size() / states_; }
+
+  void sample(MatrixRef out, RandomStream& stream) const override {
+    assert(out.cols() == dimension());
+    draw_categorical_base(&log_probability_, states_, out, stream);
+  }
+
+  void log_density(ConstMatrixRef x, std::span<double> out) const override {
+    assert(x.cols() == dimension() && static_cast<Index>(out.size()) == x.rows());
+    for (Index r = 0; r < x.rows(); ++r) {
+      double total = 0.0;
+      for (Index i = 0; i < x.cols(); ++i)
+        total += log_probability_(i * states_ + state_of(x(r, i)));
+      out[static_cast<std::size_t>(r)] = total;
+    }
+  }
+
+ private:
+  VectorF log_probability_;
+  Index states_;
+};
+
 void require_rows(ConstMatrixRef data) {
   if (data.rows() < 1 || data.cols() < 1) {
     throw SettingError("--noise", "cannot be fitted to an empty data set");
@@ -182,12 +212,45 @@ std::unique_ptr<NoiseDistribution> fit_bernoulli_noise(ConstMatrixRef data) {
   return std::make_unique<BernoulliNoise>(((on.array() + 1.0) / (n + 2.0)).matrix());
 }
 
-std::unique_ptr<NoiseDistribution> make_noise(std::string_view name, ConstMatrixRef data) {
+std::unique_ptr<NoiseDistribution> fit_categorical_noise(ConstMatrixRef data, Index states) {
+  require_rows(data);
+  if (states < 2 || find_non_code(data, states)) {
+    throw SettingError("--noise", fmt::format("categorical noise needs codes 0..q-1 of q >= 2 "
+                                              "states (q = {})",
+                                              states));
+  }
+  VectorF log_probability = site_log_frequencies(data, states);
+  // Normalize each site in double: the frequencies sum to 1 up to rounding.
+  for (Index i = 0; i < data.cols(); ++i) {
+    const auto site = log_probability.segment(i * states, states);
+    double total = 0.0;
+    for (Index a = 0; a < states; ++a)
+      total += std::exp(static_cast<double>(site(a)));
+    log_probability.segment(i * states, states).array() -= static_cast<float>(std::log(total));
+  }
+  return std::make_unique<CategoricalNoise>(std::move(log_probability), states);
+}
+
+std::unique_ptr<NoiseDistribution> make_noise(std::string_view name, ConstMatrixRef data,
+                                              Index states) {
+  if (states > 0 && name != "categorical") {
+    throw SettingError("--noise", fmt::format("categorical data ({} states) takes the noise "
+                                              "categorical, not \"{}\"",
+                                              states, printable(name)));
+  }
   if (name == "gaussian") return fit_gaussian_noise(data);
   if (name == "uniform") return fit_uniform_noise(data);
   if (name == "bernoulli") return fit_bernoulli_noise(data);
+  if (name == "categorical") {
+    if (states == 0) {
+      throw SettingError("--noise",
+                         "categorical noise needs categorical data (an alignment, or "
+                         "codes with --states)");
+    }
+    return fit_categorical_noise(data, states);
+  }
   throw SettingError("--noise", fmt::format("unknown noise \"{}\" (logz knows: gaussian, uniform, "
-                                            "bernoulli)",
+                                            "bernoulli, categorical)",
                                             printable(name)));
 }
 

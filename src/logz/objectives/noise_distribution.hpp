@@ -14,6 +14,10 @@
 //   bernoulli   independent Bernoulli(p_i), p_i = (n_1 + 1) / (n + 2) the
 //               marginals smoothed by one pseudo-count each way (binary data):
 //               log p_n(x) = sum_i x_i log p_i + (1 - x_i) log(1 - p_i)
+//   categorical independent sites of q states, p_i(a) = (n_ia + 1) / (n + q)
+//               the site frequencies smoothed by one pseudo-count per state
+//               (codes 0..q-1, categorical data): log p_n(x) = sum_i log p_i(x_i);
+//               the base of the Potts models' annealing path
 //
 // Shapes: samples and points are rows of [n, D] matrices.
 #pragma once
@@ -43,8 +47,13 @@ std::unique_ptr<NoiseDistribution> fit_uniform_noise(ConstMatrixRef data);
 // The data must be binary (every entry 0 or 1): SettingError("--noise") otherwise.
 std::unique_ptr<NoiseDistribution> fit_bernoulli_noise(ConstMatrixRef data);
 
-// One of the above by name ("gaussian", "uniform", "bernoulli"), or a
-// SettingError naming --noise.
-std::unique_ptr<NoiseDistribution> make_noise(std::string_view name, ConstMatrixRef data);
+// Codes 0..q-1 of q = `states` states: SettingError("--noise") otherwise.
+std::unique_ptr<NoiseDistribution> fit_categorical_noise(ConstMatrixRef data, Index states);
+
+// One of the above by name ("gaussian", "uniform", "bernoulli", "categorical"),
+// or a SettingError naming --noise. `states` > 0 marks categorical data of
+// that many states, which takes only the categorical noise.
+std::unique_ptr<NoiseDistribution> make_noise(std::string_view name, ConstMatrixRef data,
+                                              Index states = 0);
 
 }  // namespace logz

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "logz/error.hpp"
@@ -12,12 +13,51 @@
 namespace logz {
 namespace {
 
+// The variables L-BFGS sees: every stored parameter once, except that a pair
+// tensor (EnergyModel::pair_tensor: J [L, L] of an Ising model, J [L, L, q, q]
+// of a Potts model, J_ji = J_ij^T, zero diagonal blocks) gives only its
+// blocks i < j. Variable v is stored at first[v] and, for a pair, also at
+// second[v] (its mirror J_ji(b, a)); first[v] == second[v] otherwise.
+struct Variables {
+  std::vector<std::int64_t> first, second;
+
+  explicit Variables(const EnergyModel& model) {
+    for (const TensorSpec& spec : model.parameters().specs()) {
+      if (!model.pair_tensor(spec.name)) {
+        for (Index k = 0; k < spec.size(); ++k) {
+          first.push_back(spec.offset + k);
+          second.push_back(spec.offset + k);
+        }
+        continue;
+      }
+      const Index sites = spec.shape.at(0);
+      const Index block = spec.size() / (sites * sites);
+      const auto q = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(block))));
+      if (spec.shape.at(1) != sites || q * q != block) {
+        throw Error(
+            fmt::format("L-BFGS: the pair tensor {} is not [L, L] or [L, L, q, q]", spec.name));
+      }
+      for (Index i = 0; i < sites; ++i) {
+        for (Index j = i + 1; j < sites; ++j) {
+          for (Index a = 0; a < q; ++a) {
+            for (Index b = 0; b < q; ++b) {
+              first.push_back(spec.offset + ((i * sites + j) * q + a) * q + b);
+              second.push_back(spec.offset + ((j * sites + i) * q + b) * q + a);
+            }
+          }
+        }
+      }
+    }
+  }
+  int size() const { return static_cast<int>(first.size()); }
+};
+
 struct Context {
   EnergyModel* model;
   const FullBatchObjective* objective;
   const std::function<bool(const LbfgsIteration&)>* on_iteration;
   ParameterVector gradient;
-  std::vector<double> entry_scale;  // 1, or 1/2 on pair tensors
+  const Variables* variables;
   int evaluations = 0;
   int iterations = 0;
   bool stopped = false;
@@ -26,9 +66,13 @@ struct Context {
 };
 
 void load(Context& c, const lbfgsfloatval_t* x) {
-  const std::span<float> theta = c.model->parameters().values();
-  for (std::size_t k = 0; k < theta.size(); ++k)
-    theta[k] = static_cast<float>(x[k]);
+  float* theta = c.model->parameters().values().data();
+  const std::int64_t* first = c.variables->first.data();
+  const std::int64_t* second = c.variables->second.data();
+#pragma omp parallel for schedule(static)
+  for (int v = 0; v < c.variables->size(); ++v) {
+    theta[first[v]] = theta[second[v]] = static_cast<float>(x[v]);
+  }
 }
 
 lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* x, lbfgsfloatval_t* g, int n,
@@ -37,12 +81,16 @@ lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* x, lbfgsfloatval
   load(c, x);
   const double value = (*c.objective)(*c.model, c.gradient);
   ++c.evaluations;
-  const std::span<const float> grad = c.gradient.values();
+  // A pair's gradient is its derivative, held in both places (their mean,
+  // should rounding have made them differ).
+  const float* grad = c.gradient.values().data();
+  const std::int64_t* first = c.variables->first.data();
+  const std::int64_t* second = c.variables->second.data();
   bool finite = std::isfinite(value);
-  for (int k = 0; k < n; ++k) {
-    g[k] = static_cast<double>(grad[static_cast<std::size_t>(k)]) *
-           c.entry_scale[static_cast<std::size_t>(k)];
-    finite = finite && std::isfinite(g[k]);
+#pragma omp parallel for schedule(static) reduction(&& : finite)
+  for (int v = 0; v < n; ++v) {
+    g[v] = 0.5 * (static_cast<double>(grad[first[v]]) + static_cast<double>(grad[second[v]]));
+    finite = finite && std::isfinite(g[v]);
   }
   if (!finite) {
     // Tell the line search this point is infinitely bad; L-BFGS then
@@ -112,20 +160,15 @@ LbfgsSummary minimize_lbfgs(EnergyModel& model, const FullBatchObjective& object
                             const std::function<bool(const LbfgsIteration&)>& on_iteration) {
   options.validate();
   ParameterVector& parameters = model.parameters();
-  const int n = static_cast<int>(parameters.size());
-  Context c{&model, &objective, &on_iteration, parameters.zeros_like(),         {}, 0,
+  const Variables variables(model);
+  const int n = variables.size();
+  Context c{&model, &objective, &on_iteration, parameters.zeros_like(),         &variables, 0,
             0,      false,      false,         std::chrono::steady_clock::now()};
-  c.entry_scale.assign(static_cast<std::size_t>(n), 1.0);
-  for (const TensorSpec& spec : parameters.specs()) {
-    if (!model.pair_tensor(spec.name)) continue;
-    for (Index k = 0; k < spec.size(); ++k)
-      c.entry_scale[static_cast<std::size_t>(spec.offset + k)] = 0.5;
-  }
   lbfgsfloatval_t* x = lbfgs_malloc(n);
   if (x == nullptr) throw Error(fmt::format("L-BFGS: cannot allocate {} variables", n));
   const std::span<const float> theta = parameters.values();
-  for (int k = 0; k < n; ++k)
-    x[k] = theta[static_cast<std::size_t>(k)];
+  for (int v = 0; v < n; ++v)
+    x[v] = theta[static_cast<std::size_t>(variables.first[static_cast<std::size_t>(v)])];
   lbfgs_parameter_t settings;
   lbfgs_parameter_init(&settings);
   settings.m = options.history;

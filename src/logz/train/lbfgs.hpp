@@ -2,13 +2,14 @@
 // Nocedal 1989), through libLBFGS (Okazaki's C port, the library plmc uses;
 // Debian's liblbfgs-dev), with its More-Thuente line search.
 //
-// The variables are the model's parameters in double. A coupling stored
-// twice (EnergyModel::pair_tensor: J of the Ising and Potts models, whose
-// gradient holds each pair's derivative in both places) is presented to
-// L-BFGS as the function of the whole stored tensor f(sym(J)), whose partial
-// derivative per entry is half the pair's: the line search then sees
-// directional derivatives that match the change in f. Iterates stay
-// symmetric (every update is a combination of symmetric vectors).
+// The variables are the model's parameters in double, each free parameter
+// once: a coupling stored twice (EnergyModel::pair_tensor: J of the Ising and
+// Potts models, J_ji = J_ij^T, whose gradient holds each pair's derivative in
+// both places) is one variable per pair i < j, written to both places, and
+// the diagonal blocks stay as they are (zero). That halves the vectors
+// libLBFGS works on (a family's J is nearly all of its parameters), and each
+// pair's variable has its own derivative, as in plmc. Iterates are symmetric
+// by construction.
 //
 // Deterministic: libLBFGS is sequential and the function is (logz's kernels
 // give the same bits for any thread count).

@@ -71,8 +71,8 @@ void Trainer::run(ConstMatrixRef data, const BatchCallback& on_batch,
 
 void Trainer::set_example_weights(std::vector<double> weights) {
   if (!weights.empty() && !objective_.takes_example_weights()) {
-    throw SettingError("--reweight", fmt::format("{} does not take sequence weights; pl, pcd "
-                                                 "and exact do",
+    throw SettingError("--reweight", fmt::format("{} does not take sequence weights; pl, rm, "
+                                                 "pcd and exact do",
                                                  objective_.name()));
   }
   double total = 0.0;
