@@ -12,9 +12,9 @@ namespace {
 constexpr Index kBlockRows = 8192;
 
 // For each row: the loss summed over its sites and, when `coefficients`, the
-// coefficients scale_r dl/dD_ia. `site(d, q, e, scale, c)` takes the q
+// coefficients scale_r dl/dD_ia. `site(d, q, scale, c)` takes the q
 // differences D_i. of one site, returns its loss and writes its q coefficients
-// to c (when not null), with `e` q doubles of scratch.
+// to c (when not null).
 template <typename SiteLoss>
 void site_losses(ConstMatrixRef differences, Index q, std::span<const double> scales,
                  std::span<double> losses, MatrixF* coefficients, const SiteLoss& site) {
@@ -22,14 +22,13 @@ void site_losses(ConstMatrixRef differences, Index q, std::span<const double> sc
 #pragma omp parallel for schedule(static) if (n * sites * q > 100000)
   for (Index r = 0; r < n; ++r) {
     double loss = 0.0;
-    double e[256];
     const double scale = scales.empty() ? 0.0 : scales[static_cast<std::size_t>(r)];
     for (Index i = 0; i < sites; ++i) {
       const float* d = differences.data() + r * differences.outerStride() + i * q;
       float* c = coefficients == nullptr
                      ? nullptr
                      : coefficients->data() + r * coefficients->outerStride() + i * q;
-      loss += site(d, q, e, scale, c);
+      loss += site(d, q, scale, c);
     }
     losses[static_cast<std::size_t>(r)] = loss;
   }
@@ -38,7 +37,7 @@ void site_losses(ConstMatrixRef differences, Index q, std::span<const double> sc
 // -log p(x_i | x_-i) = log sum_a exp(-D_ia) (the observed state's term is
 // exp(0) = 1); dl/dD_ia = -softmax(-D_i)_a. The exponentials in float (each
 // at most 1, within 2 ulp), vectorized; their sum and the loss in double.
-double pseudolikelihood_site(const float* d, Index q, double* /*e*/, double scale, float* c) {
+double pseudolikelihood_site(const float* d, Index q, double scale, float* c) {
   float low = d[0];
   for (Index a = 1; a < q; ++a)
     low = d[a] < low ? d[a] : low;
@@ -60,7 +59,7 @@ double pseudolikelihood_site(const float* d, Index q, double* /*e*/, double scal
 // sum_{a != x_i} sigmoid(-D_ia)^2: the sum over all q states less the observed
 // state's exact sigmoid(0)^2 = 1/4; dl/dD_ia = -2 g^2 (1 - g), g = sigmoid(-D_ia)
 // (the observed state's coefficient multiplies a zero gradient difference).
-double ratio_matching_site(const float* d, Index q, double* /*e*/, double scale, float* c) {
+double ratio_matching_site(const float* d, Index q, double scale, float* c) {
   double total = -0.25;
   for (Index a = 0; a < q; ++a) {
     const double g = 1.0 / (1.0 + std::exp(static_cast<double>(d[a])));
