@@ -10,6 +10,7 @@
 #include "logz/math/kernels.hpp"
 #include "logz/math/random.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
+#include "logz/models/potts.hpp"
 
 namespace logz {
 namespace {
@@ -103,6 +104,48 @@ void BM_PseudolikelihoodBatch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 100 * 784 * 500);
 }
 BENCHMARK(BM_PseudolikelihoodBatch)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A protein family's size for pseudolikelihood: L = 100 sites, q = 21 states,
+// N = 5,000 sequences of random codes; couplings of scale 0.1.
+struct PottsFamily {
+  PottsModel model{100, 21};
+  MatrixF codes{5000, 100};
+  PottsFamily() {
+    RandomStream stream(1, 1);
+    auto values = model.parameters().values();
+    stream.normal(values, 0.0, 0.1);
+    std::vector<float> u(static_cast<std::size_t>(codes.size()));
+    stream.uniform(u);
+    for (Index k = 0; k < codes.size(); ++k)
+      codes.data()[k] = std::floor(u[static_cast<std::size_t>(k)] * 21.0f);
+  }
+};
+
+// The coupling fields of every site and state (one PL evaluation's forward part).
+void BM_PottsSiteDifferences(benchmark::State& state) {
+  const PottsFamily f;
+  MatrixF out(f.codes.rows(), 100 * 21);
+  for (auto _ : state) {
+    f.model.site_free_energy_differences(f.codes, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 5000 * 100 * 99);  // rows of J added
+}
+BENCHMARK(BM_PottsSiteDifferences)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The gradient of a PL evaluation (its backward part) from given coefficients.
+void BM_PottsSiteGradient(benchmark::State& state) {
+  const PottsFamily f;
+  const MatrixF coefficients = random_matrix(f.codes.rows(), 100 * 21, 7, 0.01);
+  ParameterVector gradient = f.model.parameters();
+  for (auto _ : state) {
+    gradient.set_zero();
+    f.model.add_site_gradient(f.codes, coefficients, 1.0, gradient);
+    benchmark::DoNotOptimize(gradient.values().data());
+  }
+  state.SetItemsProcessed(state.iterations() * 5000 * 100 * 99);
+}
+BENCHMARK(BM_PottsSiteGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace logz

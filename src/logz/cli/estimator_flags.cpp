@@ -41,11 +41,12 @@ LogZEstimate trajectory_estimate(const EstimatorFlags& flags, const EnergyModel&
   const AisOptions ais = flags.ais_options(bar);
   AnnealingOptions options;
   options.particles = ais.particles();
-  options.seed = flags.seed;
   options.progress = ais.progress;
-  const auto run = [&](const std::vector<double>& betas) {
+  const auto run = [&](const std::vector<double>& betas, int round) {
     const TrajectoryPath trajectory(path, base, trajectory_steps(path.size(), betas.size() - 1));
-    return anneal_log_z(trajectory, options, "trajectory");
+    AnnealingOptions seeded = options;
+    seeded.seed = round_seed(flags.seed, round);
+    return anneal_log_z(trajectory, seeded, "trajectory");
   };
   LogZEstimate estimate =
       spend_until_reliable(run, flags.schedule_betas(), flags.spending_options());

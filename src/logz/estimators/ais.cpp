@@ -121,9 +121,10 @@ LogZEstimate ais_log_z(const GibbsModel& model, const VectorF* base_visible_bias
 LogZEstimate annealed_log_z(const GibbsModel& model, const VectorF& base_visible_bias,
                             const AisOptions& options, const SpendingOptions& spending) {
   const auto* rbm = dynamic_cast<const BernoulliRbm*>(&model);
-  const auto run = [&](const std::vector<double>& betas) {
+  const auto run = [&](const std::vector<double>& betas, int k) {
     AisOptions round = options;
     round.betas = betas;
+    round.seed = round_seed(options.seed, k);
     return rbm != nullptr ? ais_log_z(*rbm, base_visible_bias, round)
                           : ais_log_z(model, &base_visible_bias, round);
   };

@@ -88,9 +88,10 @@ LogLikelihoodBracket log_likelihood_bracket(const GibbsModel& rbm, const VectorF
     const double per_step =
         world.broadcast(pilot_ais_seconds(rbm, base_visible_bias, pilot) / kForwardPilotSteps);
     const double share = kForwardShare * options.time_budget - world.broadcast(seconds_since(start));
-    // Rounds grow about geometrically: the last one takes about half of them all.
+    // Rounds grow about geometrically, so the last judged one takes about half of
+    // those, and the confirming run repeats it: the longest schedule, a third of all.
     const auto affordable =
-        static_cast<std::size_t>(std::max(0.0, kPlanningMargin * share / per_step / 2.0));
+        static_cast<std::size_t>(std::max(0.0, kPlanningMargin * share / per_step / 3.0));
     spending.max_steps = std::max<std::size_t>(kForwardPilotSteps, affordable);
     forward.betas = sm2008_shaped_schedule(std::min(kFirstForwardSteps, spending.max_steps));
   }

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "logz/error.hpp"
+#include "logz/math/random.hpp"
 
 namespace logz {
 
@@ -49,8 +51,15 @@ std::vector<double> stretch_schedule(const std::vector<double>& betas, std::size
   return out;
 }
 
+std::uint64_t round_seed(std::uint64_t seed, int round) {
+  if (round == 0) return seed;
+  const auto words = philox_block(seed, static_cast<std::uint64_t>(StreamId::round_seeds),
+                                  static_cast<std::uint64_t>(round));
+  return (static_cast<std::uint64_t>(words[0]) << 32) | words[1];
+}
+
 LogZEstimate spend_until_reliable(
-    const std::function<LogZEstimate(const std::vector<double>&)>& run,
+    const std::function<LogZEstimate(const std::vector<double>&, int)>& run,
     const std::vector<double>& betas, const SpendingOptions& options) {
   options.validate();
   const std::size_t first_steps = betas.size() - 1;
@@ -60,24 +69,32 @@ LogZEstimate spend_until_reliable(
   double seconds = 0.0;
   int rounds = 0;
   double spread = 0.0, target = options.target_log_sd;
+  std::optional<double> pilot_spread;  // of the run that showed `schedule` to be enough
   while (true) {
-    estimate = run(schedule);
+    estimate = run(schedule, rounds);
     seconds += estimate.seconds;
     ++rounds;
     spread = log_weight_spread(estimate);
     if (options.target_log_sd == 0.0) target = trusted_spread(estimate.log_weights.size());
+    if (!options.adapt || pilot_spread) break;
+    if (spread <= target) {
+      // Enough steps; the estimate is the next run's, on the same schedule,
+      // whose weights did not choose it.
+      pilot_spread = spread;
+      continue;
+    }
     const std::size_t steps = schedule.size() - 1;
-    if (!options.adapt || spread <= target || rounds >= options.max_rounds || steps >= budget)
-      break;
+    if (rounds >= options.max_rounds || steps >= budget) break;
     // The spread falls as the square root of the steps; aim a little below.
     const double factor = std::pow(spread / (0.9 * target), 2.0);
     const std::size_t next =
         std::min(budget, static_cast<std::size_t>(std::ceil(static_cast<double>(steps) * factor)));
     schedule = stretch_schedule(schedule, std::max(next, steps + 1));
   }
-  const bool reliable = spread <= target;
+  const bool reliable = options.adapt ? pilot_spread.has_value() : spread <= target;
   estimate.seconds = seconds;
   estimate.diagnostics["log_weight_spread"] = spread;
+  if (pilot_spread) estimate.diagnostics["pilot_log_weight_spread"] = *pilot_spread;
   estimate.diagnostics["trusted_spread"] = target;
   estimate.diagnostics["rounds"] = rounds;
   estimate.diagnostics["steps"] = static_cast<double>(schedule.size() - 1);

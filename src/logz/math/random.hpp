@@ -146,6 +146,7 @@ enum class StreamId : std::uint64_t {
   dequantization = 10,
   tracking = 11,
   resampling = 12,
+  round_seeds = 13,  // spending.hpp: the seed of each annealing round after the first
 };
 
 inline RandomStream make_stream(std::uint64_t seed, StreamId id) {

@@ -4,6 +4,8 @@
 
 #include <cassert>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "logz/error.hpp"
 
@@ -203,6 +205,15 @@ Index padded_width(Index q) {
   return (q + 7) / 8 * 8;
 }
 
+// `count` floats of `buffer`, starting at a 64-byte boundary: padded rows
+// (a multiple of 32 bytes) then never straddle a cache line. (A vector's own
+// storage is only 16-byte aligned, and half the row loads were split.)
+float* aligned_scratch(std::vector<float>& buffer, std::size_t count) {
+  buffer.resize(count + 16);
+  const auto address = reinterpret_cast<std::uintptr_t>(buffer.data());
+  return buffer.data() + ((64 - address % 64) % 64) / sizeof(float);
+}
+
 template <int Width>
 inline void add_row(float* __restrict out, const float* __restrict row, Index runtime_width) {
   const Index width = Width > 0 ? Width : runtime_width;
@@ -211,50 +222,127 @@ inline void add_row(float* __restrict out, const float* __restrict row, Index ru
     out[a] += row[a];
 }
 
-// J with every row padded: padded[((j L + i) q + b) w + a] = J_ji(b, a) = J_ij(a, b).
-void pad_couplings(const float* j, Index sites, Index q, Index w, std::vector<float>& padded) {
+// A row of Width floats (a multiple of 8) held as Width / 8 vectors of GCC's
+// and Clang's vector extension: whole AVX registers (pairs of SSE ones on
+// x86-64-v2), so that a running sum stays in registers. (Plain float arrays
+// went through the stack, and their 16-byte stores stalled the 32-byte
+// loads that read them back.)
+using Float8 = float __attribute__((vector_size(32)));
+template <int Width>
+struct RegisterRow {
+  static constexpr int kVectors = Width / 8;
+  Float8 v[kVectors];
+
+  static RegisterRow zero() {
+    RegisterRow r;
+#pragma GCC unroll 8
+    for (int k = 0; k < kVectors; ++k)
+      r.v[k] = Float8{};
+    return r;
+  }
+  static RegisterRow load(const float* p) {
+    RegisterRow r;
+#pragma GCC unroll 8
+    for (int k = 0; k < kVectors; ++k)
+      std::memcpy(&r.v[k], p + 8 * k, sizeof(Float8));
+    return r;
+  }
+  void add(const float* p) {
+#pragma GCC unroll 8
+    for (int k = 0; k < kVectors; ++k) {
+      Float8 x;
+      std::memcpy(&x, p + 8 * k, sizeof(Float8));
+      v[k] += x;
+    }
+  }
+  void add(const RegisterRow& other) {
+#pragma GCC unroll 8
+    for (int k = 0; k < kVectors; ++k)
+      v[k] += other.v[k];
+  }
+  void store(float* p) const {
+#pragma GCC unroll 8
+    for (int k = 0; k < kVectors; ++k)
+      std::memcpy(p + 8 * k, &v[k], sizeof(Float8));
+  }
+};
+
+// J with every row padded and the blocks of each site's couplings to the
+// others side by side: padded[((i L + j) q + b) w + a] = J_ji(b, a) = J_ij(a, b),
+// block (j, i) of J in slot (i, j), so that the kernel's group of sites j for
+// one site i is one contiguous run of memory.
+void pad_couplings(const float* j, Index sites, Index q, Index w, float* out) {
   // Every entry is written (no zero fill first: at a family's size that is
   // tens of MB of memory traffic per evaluation).
-  padded.resize(static_cast<std::size_t>(sites * sites * q * w));
-  float* out = padded.data();
 #pragma omp parallel for schedule(static) if (sites * sites * q * q > kParallelWork)
-  for (Index row = 0; row < sites * sites * q; ++row) {
-    std::copy(j + row * q, j + row * q + q, out + row * w);
-    std::fill(out + row * w + q, out + (row + 1) * w, 0.0f);
+  for (Index slot = 0; slot < sites * sites; ++slot) {
+    const Index i = slot / sites, other = slot % sites;
+    const float* block = j + (other * sites + i) * q * q;
+    for (Index b = 0; b < q; ++b) {
+      float* row = out + (slot * q + b) * w;
+      std::copy(block + b * q, block + (b + 1) * q, row);
+      std::fill(row + q, row + w, 0.0f);
+    }
   }
 }
 
+// Both kernels below go over the other sites in groups of kGroup, whose
+// blocks (kGroup x q x w floats, 16 KB for proteins, contiguous) stay in the
+// L1 cache while a run of rows uses them; ungrouped, the statistics re-read
+// all of a site's residuals once per other site.
+constexpr Index kGroup = 8;
+
 // fields[(i n + r) w + a] = sum_{j != i} J_ij(a, x_rj), in tasks of one site
-// and a chunk of rows: each row's w sums stay in registers while the other
-// sites' rows of J (site i's blocks, a few hundred KB: the L2 cache) are added
-// to them, and are stored once.
+// and a chunk of rows: for each group of sites j, each row's w sums are
+// loaded into registers, the group's rows of J added, and stored back, the
+// chunk's fields (kChunk rows of w) staying in the L1 cache. The sums run over
+// j in order, as they did ungrouped: the same bits.
 template <int Width>
 void coupling_fields_kernel(const float* padded, const std::uint8_t* codes, Index sites, Index q,
                             Index w, Index n, float* fields) {
-  constexpr Index kChunk = 128;
+  constexpr Index kChunk = 128;  // 12 KB of fields for proteins
   const Index chunks = (n + kChunk - 1) / kChunk, block = q * w;
 #pragma omp parallel for schedule(dynamic) if (n * sites * sites * q > kParallelWork)
   for (Index task = 0; task < sites * chunks; ++task) {
     const Index i = task / chunks, first = (task % chunks) * kChunk;
     const Index last = std::min(n, first + kChunk);
+    float* f = fields + (i * n + first) * w;
     if constexpr (Width > 0) {
-      for (Index r = first; r < last; ++r) {
-        float sum[Width] = {};
-        for (Index j = 0; j < sites; ++j) {
-          if (j == i) continue;
-          const float* row = padded + (j * sites + i) * block + codes[j * n + r] * Width;
-#pragma omp simd
-          for (Index a = 0; a < Width; ++a)
-            sum[a] += row[a];
+      for (Index group = 0; group < sites; group += kGroup) {
+        const Index end = std::min(sites, group + kGroup);
+        const float* blocks = padded + i * sites * block;
+        const auto start = [&](Index r) {
+          return group == 0 ? RegisterRow<Width>::zero()
+                            : RegisterRow<Width>::load(f + (r - first) * Width);
+        };
+        // Two rows at a time: each sum is a chain of dependent additions, and
+        // two chains keep the adder busy while one waits on its last result.
+        Index r = first;
+        for (; r + 1 < last; r += 2) {
+          auto sum0 = start(r), sum1 = start(r + 1);
+          for (Index j = group; j < end; ++j) {
+            if (j == i) continue;
+            const std::uint8_t* c = codes + j * n + r;
+            sum0.add(blocks + j * block + c[0] * Width);
+            sum1.add(blocks + j * block + c[1] * Width);
+          }
+          sum0.store(f + (r - first) * Width);
+          sum1.store(f + (r + 1 - first) * Width);
         }
-        std::copy(sum, sum + Width, fields + (i * n + r) * Width);
+        if (r < last) {
+          auto sum = start(r);
+          for (Index j = group; j < end; ++j) {
+            if (j == i) continue;
+            sum.add(blocks + j * block + codes[j * n + r] * Width);
+          }
+          sum.store(f + (r - first) * Width);
+        }
       }
     } else {
-      float* f = fields + (i * n + first) * w;
       std::fill(f, f + (last - first) * w, 0.0f);
       for (Index j = 0; j < sites; ++j) {
         if (j == i) continue;
-        const float* rows = padded + (j * sites + i) * block;  // row b: J_ij(., b)
+        const float* rows = padded + (i * sites + j) * block;  // row b: J_ij(., b)
         const std::uint8_t* cj = codes + j * n;
         for (Index r = first; r < last; ++r)
           add_row<Width>(f + (r - first) * w, rows + cj[r] * w, w);
@@ -263,23 +351,41 @@ void coupling_fields_kernel(const float* padded, const std::uint8_t* codes, Inde
   }
 }
 
-// u[((l L + k) q + t) w + s] = sum_r residual[(k n + r) w + s] [x_rl = t], l != k.
-// One task per pair (k, l): its q x w accumulators stay in the L1 cache while
-// the rows of site k's residuals stream past.
+// u[((k L + l) q + t) w + s] = sum_r residual[(k n + r) w + s] [x_rl = t], l != k.
+// One task per site k and group of sites l: the group's q x w accumulators
+// stay in the L1 cache while site k's residual rows stream past once (not
+// once per l).
 template <int Width>
 void residual_statistics_kernel(const float* residual, const std::uint8_t* codes, Index sites,
                                 Index q, Index w, Index n, float* u) {
-  const Index block = q * w;
-#pragma omp parallel for schedule(dynamic, 8) if (n * sites * sites * q > kParallelWork)
-  for (Index task = 0; task < sites * sites; ++task) {
-    const Index k = task / sites, l = task % sites;
-    float* b = u + (l * sites + k) * block;
-    std::fill(b, b + block, 0.0f);
-    if (l == k) continue;
+  const Index block = q * w, groups = (sites + kGroup - 1) / kGroup;
+#pragma omp parallel for schedule(dynamic) if (n * sites * sites * q > kParallelWork)
+  for (Index task = 0; task < sites * groups; ++task) {
+    const Index k = task / groups, group = (task % groups) * kGroup;
+    const Index end = std::min(sites, group + kGroup);
+    for (Index l = group; l < end; ++l) {
+      float* b = u + (k * sites + l) * block;
+      std::fill(b, b + block, 0.0f);
+    }
     const float* rk = residual + k * n * w;
-    const std::uint8_t* cl = codes + l * n;
-    for (Index r = 0; r < n; ++r)
-      add_row<Width>(b + cl[r] * w, rk + r * w, w);
+    for (Index r = 0; r < n; ++r) {
+      const float* row = rk + r * w;
+      if constexpr (Width > 0) {
+        const auto residual_row = RegisterRow<Width>::load(row);
+        for (Index l = group; l < end; ++l) {
+          if (l == k) continue;
+          float* target = u + (k * sites + l) * block + codes[l * n + r] * Width;
+          auto sum = RegisterRow<Width>::load(target);
+          sum.add(residual_row);
+          sum.store(target);
+        }
+      } else {
+        for (Index l = group; l < end; ++l) {
+          if (l == k) continue;
+          add_row<Width>(u + (k * sites + l) * block + codes[l * n + r] * w, row, w);
+        }
+      }
+    }
   }
 }
 
@@ -322,13 +428,15 @@ void PottsModel::site_free_energy_differences(ConstMatrixRef x, MatrixRef out) c
   const std::vector<std::uint8_t> codes = site_major_codes(x);
   // Scratch reused across calls: fresh buffers of this size cost page faults
   // each time. (thread_local: named by pointer inside the parallel loops.)
-  thread_local std::vector<float> padded, fields;
+  thread_local std::vector<float> padded_buffer, fields_buffer;
+  float* padded =
+      aligned_scratch(padded_buffer, static_cast<std::size_t>(n_sites_ * n_sites_ * q * w));
+  float* fields = aligned_scratch(fields_buffer, static_cast<std::size_t>(n_sites_ * n * w));
   pad_couplings(J().data(), n_sites_, q, w, padded);
-  fields.resize(static_cast<std::size_t>(n_sites_ * n * w));
-  dispatch_width<CouplingFields>(w, static_cast<const float*>(padded.data()), codes.data(),
-                                 n_sites_, q, w, n, fields.data());
+  dispatch_width<CouplingFields>(w, static_cast<const float*>(padded), codes.data(), n_sites_, q, w,
+                                 n, fields);
   const float* hp = h().data();
-  const float* field_data = fields.data();
+  const float* field_data = fields;
   // F(x^(i<-a)) - F(x) = -(z_i(a) - z_i(x_i)), z_i = h_i + the coupling field.
 #pragma omp parallel for schedule(static) if (n * n_sites_ * q > kParallelWork)
   for (Index r = 0; r < n; ++r) {
@@ -352,11 +460,10 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
   const std::vector<std::uint8_t> codes = site_major_codes(x);
   // residual[i][r][s] = c_{r,is} - [x_ri = s] sum_a c_{r,ia}: site i's part of
   // sum_a c_{r,ia} (dF(x^(i<-a)) - dF(x)) is -residual on the one-hot statistics.
-  thread_local std::vector<float> residual, u;
-  residual.resize(static_cast<std::size_t>(sites * n * w));  // every entry written below
-  u.resize(static_cast<std::size_t>(sites * sites * q * w));
-  float* residual_data = residual.data();
-  float* u_data = u.data();
+  thread_local std::vector<float> residual_buffer, u_buffer;
+  // (every entry of both is written below)
+  float* residual_data = aligned_scratch(residual_buffer, static_cast<std::size_t>(sites * n * w));
+  float* u_data = aligned_scratch(u_buffer, static_cast<std::size_t>(sites * sites * q * w));
   float* gh = gradient.tensor("h").data();
   const float s = static_cast<float>(scale);
 #pragma omp parallel for schedule(static) if (n * sites * q > kParallelWork)
@@ -374,8 +481,8 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
         gh[i * q + a] -= s * out[a];
     }
   }
-  // U[l][k][t][s] = sum_r residual[k][r][s] [x_rl = t] (thread k writes the blocks (., k)),
-  // then the pair (k, l)'s gradient at (s, t) is -(U[l][k][t][s] + U[k][l][s][t]).
+  // U[k][l][t][s] = sum_r residual[k][r][s] [x_rl = t] (tasks of site k write the blocks (k, .)),
+  // then the pair (k, l)'s gradient at (s, t) is -(U[k][l][t][s] + U[l][k][s][t]).
   dispatch_width<ResidualStatistics>(w, static_cast<const float*>(residual_data), codes.data(),
                                      sites, q, w, n, u_data);
   float* g = gradient.tensor("J").data();
@@ -383,8 +490,8 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
 #pragma omp parallel for schedule(dynamic) if (sites * sites * q * q > kParallelWork)
   for (Index k = 0; k < sites; ++k) {
     for (Index l = k + 1; l < sites; ++l) {
-      const float* ulk = u_data + (l * sites + k) * block;
-      const float* ukl = u_data + (k * sites + l) * block;
+      const float* ulk = u_data + (k * sites + l) * block;  // site k's residuals by x_l
+      const float* ukl = u_data + (l * sites + k) * block;  // site l's by x_k
       float* gkl = g + block_offset(k, l);
       float* glk = g + block_offset(l, k);
       for (Index a = 0; a < q; ++a) {
