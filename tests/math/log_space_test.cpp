@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace logz {
@@ -34,6 +35,25 @@ TEST(ExpNonpositive, WithinTwoUlpOfExpOnTheWholeRange) {
   EXPECT_EQ(exp_nonpositive(0.0f), 1.0f);
   EXPECT_EQ(exp_nonpositive(-87.5f), 0.0f);
   EXPECT_EQ(exp_nonpositive(-std::numeric_limits<float>::infinity()), 0.0f);
+}
+
+// The vector form computes the scalar form's operations: the same floats.
+TEST(ExpNonpositive, EightAtATimeGivesTheScalarValues) {
+  std::vector<float> xs = {
+      0.0f, -0.0f, -1e-8f, -87.0f, -87.5f, -1e6f, -std::numeric_limits<float>::infinity()};
+  for (int k = 0; k < 20000; ++k)
+    xs.push_back(-static_cast<float>(k) * 0.00451f);
+  while (xs.size() % 8 != 0)
+    xs.push_back(-0.5f);
+  for (std::size_t k = 0; k < xs.size(); k += 8) {
+    Float8 x, y;
+    std::memcpy(&x, xs.data() + k, sizeof(x));
+    exp_nonpositive(x, y);
+    float out[8];
+    std::memcpy(out, &y, sizeof(out));
+    for (std::size_t lane = 0; lane < 8; ++lane)
+      ASSERT_EQ(out[lane], exp_nonpositive(xs[k + lane])) << "x = " << xs[k + lane];
+  }
 }
 
 TEST(LogSumExp, MatchesDirectSumAndSurvivesHugeValues) {

@@ -7,6 +7,35 @@
 
 namespace logz {
 
+void site_losses(ConstMatrixRef differences, Index q, std::span<const double> scales,
+                 std::span<double> losses, MatrixF* coefficients, SiteLoss site) {
+  const Index n = differences.rows(), sites = differences.cols() / q;
+#pragma omp parallel for schedule(static) if (n * sites * q > 100000)
+  for (Index r = 0; r < n; ++r) {
+    double loss = 0.0;
+    const double scale = scales.empty() ? 0.0 : scales[static_cast<std::size_t>(r)];
+    for (Index i = 0; i < sites; ++i) {
+      const float* d = differences.data() + r * differences.outerStride() + i * q;
+      float* c = coefficients == nullptr
+                     ? nullptr
+                     : coefficients->data() + r * coefficients->outerStride() + i * q;
+      loss += site(d, q, scale, c);
+    }
+    losses[static_cast<std::size_t>(r)] = loss;
+  }
+}
+
+void CategoricalModel::add_site_losses(ConstMatrixRef x, std::span<const double> scales,
+                                       SiteLoss site, std::span<double> losses,
+                                       ParameterVector& gradient, SiteScratch& scratch) const {
+  const Index q = n_states();
+  scratch.differences.resize(x.rows(), x.cols() * q);
+  scratch.coefficients.resize(x.rows(), x.cols() * q);
+  site_free_energy_differences(x, scratch.differences);
+  site_losses(scratch.differences, q, scales, losses, &scratch.coefficients, site);
+  add_site_gradient(x, scratch.coefficients, 1.0, gradient);
+}
+
 std::vector<std::uint8_t> site_major_codes(ConstMatrixRef x) {
   const Index n = x.rows(), sites = x.cols();
   std::vector<std::uint8_t> codes(static_cast<std::size_t>(n * sites));

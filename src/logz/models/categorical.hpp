@@ -27,6 +27,18 @@
 
 namespace logz {
 
+// A loss of one example's site, from its q differences d[a] = D_ia (below):
+// returns the loss and, when c is not null, writes c[a] = scale dloss/dD_ia.
+// (Pseudolikelihood's and ratio matching's, objectives/categorical_pseudolikelihood.cpp.)
+using SiteLoss = double (*)(const float* d, Index q, double scale, float* c);
+
+// [n, L q] buffers of the default CategoricalModel::add_site_losses, kept by
+// the caller between calls (a family's full batch is tens of MB: fresh
+// buffers would cost page faults at every evaluation).
+struct SiteScratch {
+  MatrixF differences, coefficients;
+};
+
 // A model of categorical units that can say what changing one site does, the
 // ingredient of pseudolikelihood (Besag 1975) for q states. x^(i<-a) is x
 // with site i set to state a.
@@ -40,11 +52,24 @@ class CategoricalModel {
   // with `coefficients` c of shape [n, L q].
   virtual void add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
                                  ParameterVector& gradient) const = 0;
+  // losses[r] = sum_i site(D_{r,i.}, q, scales[r], c_{r,i.}) for each row, and
+  // gradient += sum_r sum_{i,a} c_{r,ia} (dF(x_r^(i<-a))/dtheta - dF(x_r)/dtheta).
+  // This default goes through the three steps above with [n, L q] matrices
+  // (in `scratch`); a model may fuse them (PottsModel does, with the same bits).
+  virtual void add_site_losses(ConstMatrixRef x, std::span<const double> scales, SiteLoss site,
+                               std::span<double> losses, ParameterVector& gradient,
+                               SiteScratch& scratch) const;
   // The tensors of one-site fields and of couplings, for the L2 penalty of
   // pseudolikelihood (plmc's lambda_h and lambda_J).
   virtual std::string_view field_tensor() const = 0;
   virtual std::string_view coupling_tensor() const = 0;
 };
+
+// For each row of `differences` [n, L q]: losses[r] = the sum of site(...)
+// over its sites, in order, and (when `coefficients` is not null, [n, L q])
+// their coefficients at scale scales[r] (0 when `scales` is empty).
+void site_losses(ConstMatrixRef differences, Index q, std::span<const double> scales,
+                 std::span<double> losses, MatrixF* coefficients, SiteLoss site);
 
 // The code of entry `value`, which must hold an integer in [0, q).
 inline int state_of(float value) {

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "logz/error.hpp"
+#include "logz/math/log_space.hpp"
 
 namespace logz {
 namespace {
@@ -227,7 +229,6 @@ inline void add_row(float* __restrict out, const float* __restrict row, Index ru
 // x86-64-v2), so that a running sum stays in registers. (Plain float arrays
 // went through the stack, and their 16-byte stores stalled the 32-byte
 // loads that read them back.)
-using Float8 = float __attribute__((vector_size(32)));
 template <int Width>
 struct RegisterRow {
   static constexpr int kVectors = Width / 8;
@@ -292,52 +293,61 @@ void pad_couplings(const float* j, Index sites, Index q, Index w, float* out) {
 // all of a site's residuals once per other site.
 constexpr Index kGroup = 8;
 
+// f[(r - first) Width + a] = sum_{j != i} J_ij(a, x_rj) for the rows [first,
+// last): for each group of sites j, each row's Width sums are loaded into
+// registers, the group's rows of J added, and stored back, the rows' fields
+// (up to kFieldRows rows of Width) staying in the L1 cache with the group's
+// blocks. The sums run over j in order, as they did ungrouped: the same bits.
+constexpr Index kFieldRows = 128;  // 12 KB of fields for proteins
+template <int Width>
+void site_fields(const float* padded, const std::uint8_t* codes, Index sites, Index q, Index i,
+                 Index n, Index first, Index last, float* f) {
+  const Index block = q * Width;
+  const float* blocks = padded + i * sites * block;
+  for (Index group = 0; group < sites; group += kGroup) {
+    const Index end = std::min(sites, group + kGroup);
+    const auto start = [&](Index r) {
+      return group == 0 ? RegisterRow<Width>::zero()
+                        : RegisterRow<Width>::load(f + (r - first) * Width);
+    };
+    // Two rows at a time: each sum is a chain of dependent additions, and
+    // two chains keep the adder busy while one waits on its last result.
+    Index r = first;
+    for (; r + 1 < last; r += 2) {
+      auto sum0 = start(r), sum1 = start(r + 1);
+      for (Index j = group; j < end; ++j) {
+        if (j == i) continue;
+        const std::uint8_t* c = codes + j * n + r;
+        sum0.add(blocks + j * block + c[0] * Width);
+        sum1.add(blocks + j * block + c[1] * Width);
+      }
+      sum0.store(f + (r - first) * Width);
+      sum1.store(f + (r + 1 - first) * Width);
+    }
+    if (r < last) {
+      auto sum = start(r);
+      for (Index j = group; j < end; ++j) {
+        if (j == i) continue;
+        sum.add(blocks + j * block + codes[j * n + r] * Width);
+      }
+      sum.store(f + (r - first) * Width);
+    }
+  }
+}
+
 // fields[(i n + r) w + a] = sum_{j != i} J_ij(a, x_rj), in tasks of one site
-// and a chunk of rows: for each group of sites j, each row's w sums are
-// loaded into registers, the group's rows of J added, and stored back, the
-// chunk's fields (kChunk rows of w) staying in the L1 cache. The sums run over
-// j in order, as they did ungrouped: the same bits.
+// and a chunk of rows.
 template <int Width>
 void coupling_fields_kernel(const float* padded, const std::uint8_t* codes, Index sites, Index q,
                             Index w, Index n, float* fields) {
-  constexpr Index kChunk = 128;  // 12 KB of fields for proteins
-  const Index chunks = (n + kChunk - 1) / kChunk, block = q * w;
+  const Index chunks = (n + kFieldRows - 1) / kFieldRows, block = q * w;
 #pragma omp parallel for schedule(dynamic) if (n * sites * sites * q > kParallelWork)
   for (Index task = 0; task < sites * chunks; ++task) {
-    const Index i = task / chunks, first = (task % chunks) * kChunk;
-    const Index last = std::min(n, first + kChunk);
+    const Index i = task / chunks, first = (task % chunks) * kFieldRows;
+    const Index last = std::min(n, first + kFieldRows);
     float* f = fields + (i * n + first) * w;
     if constexpr (Width > 0) {
-      for (Index group = 0; group < sites; group += kGroup) {
-        const Index end = std::min(sites, group + kGroup);
-        const float* blocks = padded + i * sites * block;
-        const auto start = [&](Index r) {
-          return group == 0 ? RegisterRow<Width>::zero()
-                            : RegisterRow<Width>::load(f + (r - first) * Width);
-        };
-        // Two rows at a time: each sum is a chain of dependent additions, and
-        // two chains keep the adder busy while one waits on its last result.
-        Index r = first;
-        for (; r + 1 < last; r += 2) {
-          auto sum0 = start(r), sum1 = start(r + 1);
-          for (Index j = group; j < end; ++j) {
-            if (j == i) continue;
-            const std::uint8_t* c = codes + j * n + r;
-            sum0.add(blocks + j * block + c[0] * Width);
-            sum1.add(blocks + j * block + c[1] * Width);
-          }
-          sum0.store(f + (r - first) * Width);
-          sum1.store(f + (r + 1 - first) * Width);
-        }
-        if (r < last) {
-          auto sum = start(r);
-          for (Index j = group; j < end; ++j) {
-            if (j == i) continue;
-            sum.add(blocks + j * block + codes[j * n + r] * Width);
-          }
-          sum.store(f + (r - first) * Width);
-        }
-      }
+      site_fields<Width>(padded, codes, sites, q, i, n, first, last, f);
     } else {
       std::fill(f, f + (last - first) * w, 0.0f);
       for (Index j = 0; j < sites; ++j) {
@@ -351,14 +361,90 @@ void coupling_fields_kernel(const float* padded, const std::uint8_t* codes, Inde
   }
 }
 
+// The rows of each chunk of kSortRows sorted by their state at each site
+// (a counting sort, stable): rows[(c L + l) kSortRows + p] is the offset in
+// chunk c of its p-th row by x_l, and the rows in state t are the offsets
+// start[(c L + l)(q + 1) + t] up to the next start.
+constexpr Index kSortRows = 256;  // offsets fit in a byte
+struct RowsByState {
+  std::vector<std::uint8_t> rows;
+  std::vector<std::uint16_t> start;
+  Index chunks = 0;
+
+  RowsByState(const std::uint8_t* codes, Index sites, Index q, Index n)
+      : rows(static_cast<std::size_t>(((n + kSortRows - 1) / kSortRows) * sites * kSortRows)),
+        start(static_cast<std::size_t>(((n + kSortRows - 1) / kSortRows) * sites * (q + 1))),
+        chunks((n + kSortRows - 1) / kSortRows) {
+#pragma omp parallel for schedule(static) if (n * sites > kParallelWork)
+    for (Index task = 0; task < chunks * sites; ++task) {
+      const Index c = task / sites, l = task % sites;
+      const Index first = c * kSortRows, count = std::min(kSortRows, n - first);
+      const std::uint8_t* x = codes + l * n + first;
+      std::uint16_t* s = start.data() + task * (q + 1);
+      std::fill(s, s + q + 1, std::uint16_t{0});
+      for (Index p = 0; p < count; ++p)
+        ++s[x[p] + 1];
+      for (Index t = 0; t < q; ++t)
+        s[t + 1] = static_cast<std::uint16_t>(s[t + 1] + s[t]);
+      std::uint16_t next[256];
+      std::copy(s, s + q, next);
+      std::uint8_t* out = rows.data() + task * kSortRows;
+      for (Index p = 0; p < count; ++p)
+        out[next[x[p]]++] = static_cast<std::uint8_t>(p);
+    }
+  }
+};
+
+// ul[t Width + s] += sum_p rk[p Width + s] over the rows p of chunk c in
+// state t at site l, for every state t: two states' sums side by side, each
+// adding its rows in order.
+template <int Width>
+inline void add_chunk_statistics(const float* rk, const RowsByState& by_state, Index c, Index l,
+                                 Index sites, Index q, float* ul) {
+  const std::uint8_t* rows = by_state.rows.data() + (c * sites + l) * kSortRows;
+  const std::uint16_t* start = by_state.start.data() + (c * sites + l) * (q + 1);
+  Index t = 0;
+  for (; t + 1 < q; t += 2) {
+    auto sum0 = RegisterRow<Width>::load(ul + t * Width);
+    auto sum1 = RegisterRow<Width>::load(ul + (t + 1) * Width);
+    Index p0 = start[t], p1 = start[t + 1];
+    const Index end0 = start[t + 1], end1 = start[t + 2];
+    for (; p0 < end0 && p1 < end1; ++p0, ++p1) {
+      sum0.add(rk + rows[p0] * Width);
+      sum1.add(rk + rows[p1] * Width);
+    }
+    for (; p0 < end0; ++p0)
+      sum0.add(rk + rows[p0] * Width);
+    for (; p1 < end1; ++p1)
+      sum1.add(rk + rows[p1] * Width);
+    sum0.store(ul + t * Width);
+    sum1.store(ul + (t + 1) * Width);
+  }
+  if (t < q) {
+    auto sum = RegisterRow<Width>::load(ul + t * Width);
+    for (Index p = start[t]; p < start[t + 1]; ++p)
+      sum.add(rk + rows[p] * Width);
+    sum.store(ul + t * Width);
+  }
+}
+
 // u[((k L + l) q + t) w + s] = sum_r residual[(k n + r) w + s] [x_rl = t], l != k.
-// One task per site k and group of sites l: the group's q x w accumulators
-// stay in the L1 cache while site k's residual rows stream past once (not
-// once per l).
+//
+// One task per site k and group of sites l; the rows go by in chunks of
+// kSortRows, whose residuals of site k (24 KB for proteins) stay in the L1
+// cache with the group's accumulators (kGroup x q x w floats, 16 KB). Each
+// accumulator row u[k][l][t] is loaded into registers once per chunk, the
+// chunk's rows in state t at site l added to it (a gather, by RowsByState),
+// and stored back: no store per row, where adding each row into its
+// accumulator in memory was bound by the stores. Two states' sums run side by
+// side, as two chains of dependent additions. Each sum adds its rows in the
+// order of r, as before: the same bits as a pass over the rows in order.
 template <int Width>
 void residual_statistics_kernel(const float* residual, const std::uint8_t* codes, Index sites,
                                 Index q, Index w, Index n, float* u) {
   const Index block = q * w, groups = (sites + kGroup - 1) / kGroup;
+  std::optional<RowsByState> by_state;
+  if constexpr (Width > 0) by_state.emplace(codes, sites, q, n);
 #pragma omp parallel for schedule(dynamic) if (n * sites * sites * q > kParallelWork)
   for (Index task = 0; task < sites * groups; ++task) {
     const Index k = task / groups, group = (task % groups) * kGroup;
@@ -367,22 +453,20 @@ void residual_statistics_kernel(const float* residual, const std::uint8_t* codes
       float* b = u + (k * sites + l) * block;
       std::fill(b, b + block, 0.0f);
     }
-    const float* rk = residual + k * n * w;
-    for (Index r = 0; r < n; ++r) {
-      const float* row = rk + r * w;
-      if constexpr (Width > 0) {
-        const auto residual_row = RegisterRow<Width>::load(row);
+    if constexpr (Width > 0) {
+      for (Index c = 0; c < by_state->chunks; ++c) {
+        const float* rk = residual + (k * n + c * kSortRows) * Width;
         for (Index l = group; l < end; ++l) {
-          if (l == k) continue;
-          float* target = u + (k * sites + l) * block + codes[l * n + r] * Width;
-          auto sum = RegisterRow<Width>::load(target);
-          sum.add(residual_row);
-          sum.store(target);
+          if (l != k)
+            add_chunk_statistics<Width>(rk, *by_state, c, l, sites, q, u + (k * sites + l) * block);
         }
-      } else {
+      }
+    } else {
+      const float* rk = residual + k * n * w;
+      for (Index r = 0; r < n; ++r) {
         for (Index l = group; l < end; ++l) {
           if (l == k) continue;
-          add_row<Width>(u + (k * sites + l) * block + codes[l * n + r] * w, row, w);
+          add_row<Width>(u + (k * sites + l) * block + codes[l * n + r] * w, rk + r * w, w);
         }
       }
     }
@@ -418,6 +502,85 @@ struct ResidualStatistics {
     residual_statistics_kernel<Width>(args...);
   }
 };
+
+// The pair (k, l)'s gradient at (a, b) is -s (U[k][l][b][a] + U[l][k][a][b]),
+// added to both of its places in g (the J tensor).
+void add_pair_gradient(const float* u, Index sites, Index q, Index w, float s, float* g) {
+  const Index block = q * w;
+#pragma omp parallel for schedule(dynamic) if (sites * sites * q * q > kParallelWork)
+  for (Index k = 0; k < sites; ++k) {
+    for (Index l = k + 1; l < sites; ++l) {
+      const float* ulk = u + (k * sites + l) * block;  // site k's residuals by x_l
+      const float* ukl = u + (l * sites + k) * block;  // site l's by x_k
+      float* gkl = g + (k * sites + l) * q * q;
+      float* glk = g + (l * sites + k) * q * q;
+      for (Index a = 0; a < q; ++a) {
+        for (Index b = 0; b < q; ++b) {
+          const float value = -s * (ulk[b * w + a] + ukl[a * w + b]);
+          gkl[a * q + b] += value;
+          glk[b * q + a] += value;
+        }
+      }
+    }
+  }
+}
+
+// CategoricalModel::add_site_losses in one pass per site k, for a padded
+// width: for each chunk of kSortRows rows, site k's fields (site_fields),
+// then each row's differences D_k., its loss and coefficients (`site`), its
+// residual (written over its fields), and the chunk's statistics U[k][.]
+// (add_chunk_statistics) while the residuals are still in the L1 cache. The
+// [n, L q] matrices of differences and coefficients and the [L, n, w]
+// residuals of the unfused path are never written: at a family's size they
+// were 130 MB of memory traffic per evaluation. Every number is computed as
+// the unfused path computes it, in the same order: the same bits.
+// site_loss[k n + r] receives row r's loss at site k; u is U.
+template <int Width>
+void fused_site_losses(const float* padded, const float* h, const std::uint8_t* codes, Index sites,
+                       Index q, Index n, std::span<const double> scales, SiteLoss site,
+                       double* site_loss, float* gh, float* u) {
+  const Index block = q * Width;
+  const RowsByState by_state(codes, sites, q, n);
+#pragma omp parallel for schedule(dynamic) if (n * sites * sites * q > kParallelWork)
+  for (Index k = 0; k < sites; ++k) {
+    std::vector<float> buffer;
+    float* chunk = aligned_scratch(buffer, static_cast<std::size_t>(kSortRows * Width));
+    std::fill(u + k * sites * block, u + (k + 1) * sites * block, 0.0f);
+    const float* hk = h + k * q;
+    float* ghk = gh + k * q;
+    float d[256], c[256];
+    for (Index ci = 0; ci < by_state.chunks; ++ci) {
+      const Index first = ci * kSortRows, last = std::min(n, first + kSortRows);
+      for (Index part = first; part < last; part += kFieldRows) {
+        site_fields<Width>(padded, codes, sites, q, k, n, part, std::min(last, part + kFieldRows),
+                           chunk + (part - first) * Width);
+      }
+      for (Index r = first; r < last; ++r) {
+        float* row = chunk + (r - first) * Width;
+        const Index current = codes[k * n + r];
+        const float z_current = hk[current] + row[current];
+        for (Index a = 0; a < q; ++a)
+          d[a] = z_current - (hk[a] + row[a]);
+        d[current] = 0.0f;
+        site_loss[k * n + r] = site(d, q, scales[static_cast<std::size_t>(r)], c);
+        float total = 0.0f;
+        for (Index a = 0; a < q; ++a) {
+          row[a] = c[a];
+          total += row[a];
+        }
+        std::fill(row + q, row + Width, 0.0f);
+        row[current] -= total;
+        for (Index a = 0; a < q; ++a)
+          ghk[a] -= row[a];
+      }
+      for (Index l = 0; l < sites; ++l) {
+        if (l != k)
+          add_chunk_statistics<Width>(chunk, by_state, ci, l, sites, q,
+                                      u + (k * sites + l) * block);
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -485,24 +648,54 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
   // then the pair (k, l)'s gradient at (s, t) is -(U[k][l][t][s] + U[l][k][s][t]).
   dispatch_width<ResidualStatistics>(w, static_cast<const float*>(residual_data), codes.data(),
                                      sites, q, w, n, u_data);
-  float* g = gradient.tensor("J").data();
-  const Index block = q * w;
-#pragma omp parallel for schedule(dynamic) if (sites * sites * q * q > kParallelWork)
-  for (Index k = 0; k < sites; ++k) {
-    for (Index l = k + 1; l < sites; ++l) {
-      const float* ulk = u_data + (k * sites + l) * block;  // site k's residuals by x_l
-      const float* ukl = u_data + (l * sites + k) * block;  // site l's by x_k
-      float* gkl = g + block_offset(k, l);
-      float* glk = g + block_offset(l, k);
-      for (Index a = 0; a < q; ++a) {
-        for (Index b = 0; b < q; ++b) {
-          const float value = -s * (ulk[b * w + a] + ukl[a * w + b]);
-          gkl[a * q + b] += value;
-          glk[b * q + a] += value;
-        }
-      }
-    }
+  add_pair_gradient(u_data, sites, q, w, s, gradient.tensor("J").data());
+}
+
+void PottsModel::add_site_losses(ConstMatrixRef x, std::span<const double> scales, SiteLoss site,
+                                 std::span<double> losses, ParameterVector& gradient,
+                                 SiteScratch& scratch) const {
+  check_codes_fit(x, n_sites_);
+  assert(gradient.same_layout(parameters_));
+  const Index n = x.rows(), q = n_states_, sites = n_sites_, w = padded_width(q);
+  if (w > 32) {  // no kernel of a fixed width: the unfused path
+    CategoricalModel::add_site_losses(x, scales, site, losses, gradient, scratch);
+    return;
   }
+  const std::vector<std::uint8_t> codes = site_major_codes(x);
+  thread_local std::vector<float> padded_buffer, u_buffer;
+  thread_local std::vector<double> loss_buffer;
+  float* padded = aligned_scratch(padded_buffer, static_cast<std::size_t>(sites * sites * q * w));
+  float* u = aligned_scratch(u_buffer, static_cast<std::size_t>(sites * sites * q * w));
+  loss_buffer.resize(static_cast<std::size_t>(sites * n));
+  pad_couplings(J().data(), sites, q, w, padded);
+  const auto run = [&]<int Width>() {
+    fused_site_losses<Width>(padded, h().data(), codes.data(), sites, q, n, scales, site,
+                             loss_buffer.data(), gradient.tensor("h").data(), u);
+  };
+  switch (w) {
+    case 8:
+      run.template operator()<8>();
+      break;
+    case 16:
+      run.template operator()<16>();
+      break;
+    case 24:
+      run.template operator()<24>();
+      break;
+    default:
+      run.template operator()<32>();
+      break;
+  }
+  // Each row's loss, summed over its sites in order (as site_losses does).
+  const double* site_loss = loss_buffer.data();
+#pragma omp parallel for schedule(static) if (n * sites > kParallelWork)
+  for (Index r = 0; r < n; ++r) {
+    double loss = 0.0;
+    for (Index i = 0; i < sites; ++i)
+      loss += site_loss[i * n + r];
+    losses[static_cast<std::size_t>(r)] = loss;
+  }
+  add_pair_gradient(u, sites, q, w, 1.0f, gradient.tensor("J").data());
 }
 
 PottsModel PottsModel::zero_sum_gauge() const {

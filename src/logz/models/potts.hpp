@@ -91,6 +91,9 @@ class PottsModel final : public GibbsModel, public CategoricalModel {
   VectorF model_base() const override;
 
   void site_free_energy_differences(ConstMatrixRef x, MatrixRef out) const override;
+  void add_site_losses(ConstMatrixRef x, std::span<const double> scales, SiteLoss site,
+                       std::span<double> losses, ParameterVector& gradient,
+                       SiteScratch& scratch) const override;
   void add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients, double scale,
                          ParameterVector& gradient) const override;
   std::string_view field_tensor() const override { return "h"; }

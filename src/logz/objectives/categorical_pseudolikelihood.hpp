@@ -16,8 +16,8 @@
 // (with weights of mean 1, N_eff = n). plmc's and EVcouplings' defaults:
 // lambda_h = 0.01, lambda_J = 0.01 (q - 1)(L - 1).
 //
-// The gradient: dloss/dD_ia = -(w_r / n) softmax(-D_i)_a, handed to the model's
-// add_site_gradient in one call.
+// The gradient: dloss/dD_ia = -(w_r / n) softmax(-D_i)_a, through the model's
+// add_site_losses (which a Potts model fuses into one pass per site).
 //
 // Ratio matching for categorical units: Hyvarinen's (2007) principle with the
 // single-site changes x^(i<-a) as the neighbours of x, in place of bit flips:
@@ -62,7 +62,7 @@ class CategoricalSiteObjective : public Objective {
   bool takes_example_weights() const override { return true; }
 
  protected:
-  MatrixF differences_, coefficients_;  // scratch
+  SiteScratch scratch_;
 };
 
 class CategoricalPseudolikelihood final : public CategoricalSiteObjective {

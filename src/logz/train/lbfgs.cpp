@@ -16,40 +16,75 @@ namespace {
 // The variables L-BFGS sees: every stored parameter once, except that a pair
 // tensor (EnergyModel::pair_tensor: J [L, L] of an Ising model, J [L, L, q, q]
 // of a Potts model, J_ji = J_ij^T, zero diagonal blocks) gives only its
-// blocks i < j. Variable v is stored at first[v] and, for a pair, also at
-// second[v] (its mirror J_ji(b, a)); first[v] == second[v] otherwise.
+// blocks i < j, in order of (i, j), each block's q^2 entries in its order: the
+// variable of J_ij(a, b) is also stored at its mirror J_ji(b, a). A tensor is
+// a segment of consecutive variables, and positions are computed, not
+// listed (index arrays of 2 x 8 bytes per variable doubled the memory
+// traffic of every pass between the model and L-BFGS).
+struct Segment {
+  Index offset = 0;  // of the tensor in the parameter vector
+  Index first = 0;   // its first variable
+  Index size = 0;    // plain tensor: its entries
+  Index sites = 0;   // pair tensor: L (0: plain)
+  Index q = 1;       // pair tensor: states per site (1 for [L, L])
+  Index variables() const { return sites > 0 ? sites * (sites - 1) / 2 * q * q : size; }
+  // Pair tensor: the first variable of the blocks of site i (pairs (i, j > i)).
+  Index row_start(Index i) const { return first + (i * sites - i * (i + 1) / 2) * q * q; }
+};
+
 struct Variables {
-  std::vector<std::int64_t> first, second;
+  std::vector<Segment> segments;
+  Index count = 0;
 
   explicit Variables(const EnergyModel& model) {
     for (const TensorSpec& spec : model.parameters().specs()) {
+      Segment segment;
+      segment.offset = spec.offset;
+      segment.first = count;
       if (!model.pair_tensor(spec.name)) {
-        for (Index k = 0; k < spec.size(); ++k) {
-          first.push_back(spec.offset + k);
-          second.push_back(spec.offset + k);
+        segment.size = spec.size();
+      } else {
+        const Index sites = spec.shape.at(0);
+        const Index block = spec.size() / (sites * sites);
+        const auto q = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(block))));
+        if (spec.shape.at(1) != sites || q * q != block) {
+          throw Error(
+              fmt::format("L-BFGS: the pair tensor {} is not [L, L] or [L, L, q, q]", spec.name));
         }
+        segment.sites = sites;
+        segment.q = q;
+      }
+      count += segment.variables();
+      segments.push_back(segment);
+    }
+  }
+  int size() const { return static_cast<int>(count); }
+
+  // visit(variable, first place, second place) for every variable, in
+  // parallel over sites (pair tensors) or entries (plain ones).
+  template <typename Visit>
+  void for_each(const Visit& visit) const {
+    for (const Segment& s : segments) {
+      if (s.sites == 0) {
+#pragma omp parallel for schedule(static) if (s.size > 1 << 16)
+        for (Index k = 0; k < s.size; ++k)
+          visit(s.first + k, s.offset + k, s.offset + k);
         continue;
       }
-      const Index sites = spec.shape.at(0);
-      const Index block = spec.size() / (sites * sites);
-      const auto q = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(block))));
-      if (spec.shape.at(1) != sites || q * q != block) {
-        throw Error(
-            fmt::format("L-BFGS: the pair tensor {} is not [L, L] or [L, L, q, q]", spec.name));
-      }
-      for (Index i = 0; i < sites; ++i) {
-        for (Index j = i + 1; j < sites; ++j) {
+      const Index L = s.sites, q = s.q;
+#pragma omp parallel for schedule(dynamic) if (L * L * q * q > 1 << 16)
+      for (Index i = 0; i < L; ++i) {
+        Index v = s.row_start(i);
+        for (Index j = i + 1; j < L; ++j) {
+          const Index ij = s.offset + (i * L + j) * q * q, ji = s.offset + (j * L + i) * q * q;
           for (Index a = 0; a < q; ++a) {
-            for (Index b = 0; b < q; ++b) {
-              first.push_back(spec.offset + ((i * sites + j) * q + a) * q + b);
-              second.push_back(spec.offset + ((j * sites + i) * q + b) * q + a);
-            }
+            for (Index b = 0; b < q; ++b, ++v)
+              visit(v, ij + a * q + b, ji + b * q + a);
           }
         }
       }
     }
   }
-  int size() const { return static_cast<int>(first.size()); }
 };
 
 struct Context {
@@ -67,12 +102,9 @@ struct Context {
 
 void load(Context& c, const lbfgsfloatval_t* x) {
   float* theta = c.model->parameters().values().data();
-  const std::int64_t* first = c.variables->first.data();
-  const std::int64_t* second = c.variables->second.data();
-#pragma omp parallel for schedule(static)
-  for (int v = 0; v < c.variables->size(); ++v) {
-    theta[first[v]] = theta[second[v]] = static_cast<float>(x[v]);
-  }
+  c.variables->for_each([&](Index v, Index first, Index second) {
+    theta[first] = theta[second] = static_cast<float>(x[v]);
+  });
 }
 
 lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* x, lbfgsfloatval_t* g, int n,
@@ -84,14 +116,13 @@ lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* x, lbfgsfloatval
   // A pair's gradient is its derivative, held in both places (their mean,
   // should rounding have made them differ).
   const float* grad = c.gradient.values().data();
-  const std::int64_t* first = c.variables->first.data();
-  const std::int64_t* second = c.variables->second.data();
+  c.variables->for_each([&](Index v, Index first, Index second) {
+    g[v] = 0.5 * (static_cast<double>(grad[first]) + static_cast<double>(grad[second]));
+  });
   bool finite = std::isfinite(value);
 #pragma omp parallel for schedule(static) reduction(&& : finite)
-  for (int v = 0; v < n; ++v) {
-    g[v] = 0.5 * (static_cast<double>(grad[first[v]]) + static_cast<double>(grad[second[v]]));
+  for (int v = 0; v < n; ++v)
     finite = finite && std::isfinite(g[v]);
-  }
   if (!finite) {
     // Tell the line search this point is infinitely bad; L-BFGS then
     // shortens its step, or gives up and we report it.
@@ -167,8 +198,9 @@ LbfgsSummary minimize_lbfgs(EnergyModel& model, const FullBatchObjective& object
   lbfgsfloatval_t* x = lbfgs_malloc(n);
   if (x == nullptr) throw Error(fmt::format("L-BFGS: cannot allocate {} variables", n));
   const std::span<const float> theta = parameters.values();
-  for (int v = 0; v < n; ++v)
-    x[v] = theta[static_cast<std::size_t>(variables.first[static_cast<std::size_t>(v)])];
+  variables.for_each([&](Index v, Index first, Index /*second*/) {
+    x[v] = theta[static_cast<std::size_t>(first)];
+  });
   lbfgs_parameter_t settings;
   lbfgs_parameter_init(&settings);
   settings.m = options.history;
