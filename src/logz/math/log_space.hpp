@@ -27,22 +27,25 @@ inline float softplus(float x) { return std::fmax(x, 0.0f) + std::log1p(std::exp
 // e^r by Cephes' degree-7 minimax polynomial, 2^n from the exponent bits.
 // Below -87, where e^x leaves the normal floats, it returns 0.
 // e^r for |r| <= log(2) / 2 (Cephes' polynomial), for a float or a vector of them.
+// (The result through a reference: a vector returned by value changes the
+// ABI between AVX and SSE builds, and GCC warns.)
 template <typename T>
-inline T exp_reduced(const T& r) {
+inline void exp_reduced(const T& r, T& out) {
   T p = T{} + 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  return p * r * r + r + 1.0f;
+  out = p * r * r + r + 1.0f;
 }
 
 inline float exp_nonpositive(float x) {
   const float clamped = x < -87.0f ? -87.0f : x;
   const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
   const float r = (clamped - n * 0.693359375f) - n * -2.12194440e-4f;
-  const float p = exp_reduced(r);
+  float p;
+  exp_reduced(r, p);
   const float scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
   return x < -87.0f ? 0.0f : p * scale;
 }
@@ -57,18 +60,18 @@ using Int8 = std::int32_t __attribute__((vector_size(32)));
 // (Arguments by reference: a vector passed by value changes the ABI between
 // AVX and SSE builds, and GCC warns.)
 inline void exp_nonpositive(const Float8& x, Float8& out) {
-  const auto splat = [](float v) { return Float8{v, v, v, v, v, v, v, v}; };
-  const Float8 floor_value = splat(-87.0f);
+  const Float8 floor_value = Float8{} - 87.0f;
   const Float8 clamped = x < floor_value ? floor_value : x;
   const Float8 t = clamped * 1.44269504088896341f + 0.5f;
   const Float8 truncated = __builtin_convertvector(__builtin_convertvector(t, Int8), Float8);
   const Float8 n = t < truncated ? truncated - 1.0f : truncated;
   const Float8 r = (clamped - n * 0.693359375f) - n * -2.12194440e-4f;
-  const Float8 p = exp_reduced(r);
+  Float8 p;
+  exp_reduced(r, p);
   const Int8 exponent = (__builtin_convertvector(n, Int8) + 127) << 23;
   Float8 scale;
   std::memcpy(&scale, &exponent, sizeof(scale));
-  out = x < floor_value ? splat(0.0f) : p * scale;
+  out = x < floor_value ? Float8{} : p * scale;
 }
 
 // log(e^a + e^b)
