@@ -287,6 +287,31 @@ void pad_couplings(const float* j, Index sites, Index q, Index w, float* out) {
   }
 }
 
+// One row's differences at site i, from the site's fields h and coupling
+// fields f: D_a = F(x^(i<-a)) - F(x) = -(z_i(a) - z_i(x_i)), z_i = h_i + f.
+inline void site_differences(const float* h, const float* f, Index q, Index current, float* d) {
+  const float z_current = h[current] + f[current];
+  for (Index a = 0; a < q; ++a)
+    d[a] = z_current - (h[a] + f[a]);
+  d[current] = 0.0f;
+}
+
+// One row's residual at site i from its coefficients c: out[s] = c_s -
+// [x_i = s] sum_a c_a (zeros from q to w), whose part of the field gradient
+// is taken here: gh[a] -= scale out[a].
+inline void site_residual(const float* c, Index q, Index w, Index current, float scale, float* out,
+                          float* gh) {
+  float total = 0.0f;
+  for (Index a = 0; a < q; ++a) {
+    out[a] = c[a];
+    total += out[a];
+  }
+  std::fill(out + q, out + w, 0.0f);
+  out[current] -= total;
+  for (Index a = 0; a < q; ++a)
+    gh[a] -= scale * out[a];
+}
+
 // Both kernels below go over the other sites in groups of kGroup, whose
 // blocks (kGroup x q x w floats, 16 KB for proteins, contiguous) stay in the
 // L1 cache while a run of rows uses them; ungrouped, the statistics re-read
@@ -558,20 +583,9 @@ void fused_site_losses(const float* padded, const float* h, const std::uint8_t* 
       for (Index r = first; r < last; ++r) {
         float* row = chunk + (r - first) * Width;
         const Index current = codes[k * n + r];
-        const float z_current = hk[current] + row[current];
-        for (Index a = 0; a < q; ++a)
-          d[a] = z_current - (hk[a] + row[a]);
-        d[current] = 0.0f;
+        site_differences(hk, row, q, current, d);
         site_loss[k * n + r] = site(d, q, scales[static_cast<std::size_t>(r)], c);
-        float total = 0.0f;
-        for (Index a = 0; a < q; ++a) {
-          row[a] = c[a];
-          total += row[a];
-        }
-        std::fill(row + q, row + Width, 0.0f);
-        row[current] -= total;
-        for (Index a = 0; a < q; ++a)
-          ghk[a] -= row[a];
+        site_residual(c, q, Width, current, 1.0f, row, ghk);  // over the row's fields
       }
       for (Index l = 0; l < sites; ++l) {
         if (l != k)
@@ -581,6 +595,15 @@ void fused_site_losses(const float* padded, const float* h, const std::uint8_t* 
     }
   }
 }
+
+template <int Width>
+struct FusedSiteLosses {
+  template <typename... Args>
+  static void run(Args... args) {
+    // (No width 0: PottsModel::add_site_losses takes the unfused path first.)
+    if constexpr (Width > 0) fused_site_losses<Width>(args...);
+  }
+};
 
 }  // namespace
 
@@ -600,17 +623,11 @@ void PottsModel::site_free_energy_differences(ConstMatrixRef x, MatrixRef out) c
                                  n, fields);
   const float* hp = h().data();
   const float* field_data = fields;
-  // F(x^(i<-a)) - F(x) = -(z_i(a) - z_i(x_i)), z_i = h_i + the coupling field.
 #pragma omp parallel for schedule(static) if (n * n_sites_ * q > kParallelWork)
   for (Index r = 0; r < n; ++r) {
     for (Index i = 0; i < n_sites_; ++i) {
-      const float* f = field_data + (i * n + r) * w;
-      const Index current = codes[static_cast<std::size_t>(i * n + r)];
-      const float z_current = hp[i * q + current] + f[current];
-      float* o = &out(r, i * q);
-      for (Index a = 0; a < q; ++a)
-        o[a] = z_current - (hp[i * q + a] + f[a]);
-      o[current] = 0.0f;
+      site_differences(hp + i * q, field_data + (i * n + r) * w, q,
+                       codes[static_cast<std::size_t>(i * n + r)], &out(r, i * q));
     }
   }
 }
@@ -632,16 +649,8 @@ void PottsModel::add_site_gradient(ConstMatrixRef x, ConstMatrixRef coefficients
 #pragma omp parallel for schedule(static) if (n * sites * q > kParallelWork)
   for (Index i = 0; i < sites; ++i) {
     for (Index r = 0; r < n; ++r) {
-      float* out = residual_data + (i * n + r) * w;
-      float total = 0.0f;
-      for (Index a = 0; a < q; ++a) {
-        out[a] = coefficients(r, i * q + a);
-        total += out[a];
-      }
-      std::fill(out + q, out + w, 0.0f);
-      out[codes[static_cast<std::size_t>(i * n + r)]] -= total;
-      for (Index a = 0; a < q; ++a)
-        gh[i * q + a] -= s * out[a];
+      site_residual(coefficients.data() + r * coefficients.outerStride() + i * q, q, w, codes[static_cast<std::size_t>(i * n + r)], s,
+                    residual_data + (i * n + r) * w, gh + i * q);
     }
   }
   // U[k][l][t][s] = sum_r residual[k][r][s] [x_rl = t] (tasks of site k write the blocks (k, .)),
@@ -668,24 +677,9 @@ void PottsModel::add_site_losses(ConstMatrixRef x, std::span<const double> scale
   float* u = aligned_scratch(u_buffer, static_cast<std::size_t>(sites * sites * q * w));
   loss_buffer.resize(static_cast<std::size_t>(sites * n));
   pad_couplings(J().data(), sites, q, w, padded);
-  const auto run = [&]<int Width>() {
-    fused_site_losses<Width>(padded, h().data(), codes.data(), sites, q, n, scales, site,
-                             loss_buffer.data(), gradient.tensor("h").data(), u);
-  };
-  switch (w) {
-    case 8:
-      run.template operator()<8>();
-      break;
-    case 16:
-      run.template operator()<16>();
-      break;
-    case 24:
-      run.template operator()<24>();
-      break;
-    default:
-      run.template operator()<32>();
-      break;
-  }
+  dispatch_width<FusedSiteLosses>(w, static_cast<const float*>(padded), h().data(),
+                                  static_cast<const std::uint8_t*>(codes.data()), sites, q, n,
+                                  scales, site, loss_buffer.data(), gradient.tensor("h").data(), u);
   // Each row's loss, summed over its sites in order (as site_losses does).
   const double* site_loss = loss_buffer.data();
 #pragma omp parallel for schedule(static) if (n * sites > kParallelWork)
