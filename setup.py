@@ -65,6 +65,10 @@ class CMakeBuild(build_ext):
 
 
 SCRATCH.mkdir(parents=True, exist_ok=True)
+# A package file removed from the sources must not linger in the scratch
+# copy of an earlier build (setuptools only adds and overwrites).
+for stale in SCRATCH.glob("lib*"):
+    shutil.rmtree(stale, ignore_errors=True)
 setup(
     version=project_version(),
     packages=["logz"],

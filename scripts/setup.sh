@@ -18,6 +18,7 @@ packages=(
   libgtest-dev python3-numpy                # tests (C++ and command line)
   pybind11-dev python3-dev                  # the Python module (python/)
   python3-pytest python3-setuptools python3-wheel python3-pip python3-venv   # its tests, pip install
+  python3-sklearn                           # scikit-learn's estimator checks, pipelines (Python tests)
   libbenchmark-dev                          # micro-benchmarks (bench/)
   dataset-fashion-mnist                     # --data fashion-mnist and its test
   chromium                                  # tests/cli/report_test.py opens logz report's page headless

@@ -1,6 +1,7 @@
 """logz: energy-based models whose partition function Z is intractable.
 
-Train them, and know their real log-likelihood, from Python:
+Train them, and know their real log-likelihood, from Python, with
+scikit-learn's conventions:
 
     import logz
     train, test = logz.load_data("mnist10k")  # float32 [n, 784] of 0s and 1s
@@ -9,23 +10,31 @@ Train them, and know their real log-likelihood, from Python:
     logz.estimate_log_z(rbm, method="ais")  # log Z with its error bar
     rbm.save("model.safetensors"); logz.load("model.safetensors")
 
-The computations are logz's C++ core (the library behind the `logz`
-command line), run with the GIL released. Errors are logz.Error and its
-subclasses, each also a standard exception: SettingError and DataError are
-ValueErrors, FileError an OSError, DivergenceError an ArithmeticError.
+Estimators: BernoulliRBM, GaussianBernoulliRBM, IsingModel, GaussianModel,
+ICAModel, PottsModel, PottsRBM (logz.models). Each trains by every method
+`logz train` offers it, with the command's own code: the same settings give
+the same model bit for bit. Estimates of log Z (logz.estimate_log_z) and
+bounds on the log-likelihood (logz.log_likelihood_bounds) are `logz
+estimate` and `logz eval`.
+
+The computations are logz's C++ core, run with the GIL released. Errors are
+logz.Error and its subclasses, each also a standard exception: SettingError
+and DataError are ValueErrors, FileError an OSError, DivergenceError an
+ArithmeticError, NotFittedError a ValueError and an AttributeError.
 """
 
 from . import _core
 from ._core import (DataError, DivergenceError, Error, FileError, LogZEstimate, SettingError,
                     __version__)
-from .estimate import estimate_log_z
-from .rbm import BernoulliRBM, NotFittedError, load
+from .estimate import LogLikelihoodBounds, estimate_log_z, log_likelihood_bounds
+from .models import (BernoulliRBM, GaussianBernoulliRBM, GaussianModel, ICAModel, IsingModel,
+                     NotFittedError, PottsModel, PottsRBM, load, save)
 
 
 def load_data(source="mnist10k", test_data=None, test_count=None, binarize="auto",
               threshold=0.5, seed=0):
     """(train, test): a data set as the logz command line reads it, float32
-    [n, units] arrays (no copy is made of what C++ read).
+    arrays of shape (n_examples, n_features) (no copy is made of what C++ read).
 
     source : "mnist10k" (10,000 MNIST digits bundled with logz, found in the
         source tree or the installed share/logz/data, or $LOGZ_DATA_DIR; the
@@ -41,6 +50,21 @@ def load_data(source="mnist10k", test_data=None, test_count=None, binarize="auto
                            binarize, threshold, seed)
 
 
+def load_alignment(source, test_data=None, test_count=0, alphabet="", reweight=0.0,
+                   unknown_as_gap=False, states=0):
+    """A multiple sequence alignment (Stockholm, A2M/A3M, FASTA) or a file of
+    integer codes (with ``states``), as the logz command line reads it.
+
+    Returns a dict: ``train`` and ``test`` (float32 arrays of codes 0..q-1,
+    shape (n_sequences, L)), ``states`` (q), ``alphabet`` (the letters of the
+    codes), ``train_names``/``test_names``, ``train_weights``/
+    ``test_weights`` (float64 sequence weights at identity threshold
+    ``reweight``, plmc's theta; empty when 0), ``name``.
+    """
+    return _core.load_categorical(str(source), "" if test_data is None else str(test_data),
+                                  test_count, states, alphabet, reweight, unknown_as_gap)
+
+
 def set_threads(threads):
     """Threads for logz's matrix products and kernels; 0: all cores."""
     _core.set_threads(threads)
@@ -51,6 +75,8 @@ def threads():
     return _core.threads()
 
 
-__all__ = ["BernoulliRBM", "load", "load_data", "estimate_log_z", "LogZEstimate", "set_threads", "threads",
-           "Error", "SettingError", "DataError", "FileError", "DivergenceError",
-           "NotFittedError", "__version__"]
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "IsingModel", "GaussianModel", "ICAModel",
+           "PottsModel", "PottsRBM", "load", "save", "load_data", "load_alignment",
+           "estimate_log_z", "log_likelihood_bounds", "LogZEstimate", "LogLikelihoodBounds",
+           "set_threads", "threads", "Error", "SettingError", "DataError", "FileError",
+           "DivergenceError", "NotFittedError", "__version__"]

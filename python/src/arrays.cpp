@@ -83,9 +83,24 @@ MatrixInput as_matrix(py::handle value, const std::string& name, Index columns,
 
 void require_binary(ConstMatrixRef data, const std::string& name) {
   if (const auto at = find_non_binary(data)) {
-    throw Error(fmt::format("{}[{}, {}] is {}, but a Bernoulli RBM models binary data (0 or 1); "
-                            "binarize it first, e.g. (X > 0.5)",
-                            name, at->first, at->second, data(at->first, at->second)));
+    throw Error(
+        fmt::format("{}[{}, {}] is {}, but the model has binary units (0 or 1); "
+                    "binarize it first, e.g. (X > 0.5)",
+                    name, at->first, at->second, data(at->first, at->second)));
+  }
+}
+
+void require_codes(ConstMatrixRef data, const std::string& name, Index states) {
+  for (Index r = 0; r < data.rows(); ++r) {
+    for (Index c = 0; c < data.cols(); ++c) {
+      const float v = data(r, c);
+      if (!(v >= 0.0f && v < static_cast<float>(states) && v == std::floor(v))) {
+        throw Error(
+            fmt::format("{}[{}, {}] is {}, but the model's units take {} states: integer "
+                        "codes 0 to {}",
+                        name, r, c, v, states, states - 1));
+      }
+    }
   }
 }
 

@@ -43,6 +43,10 @@ MatrixInput as_matrix(py::handle value, const std::string& name, Index columns =
 // binary data.
 void require_binary(ConstMatrixRef data, const std::string& name);
 
+// Throws DataError naming `name`, the row and the column of the first value
+// that is not an integer code 0..states-1 (categorical units).
+void require_codes(ConstMatrixRef data, const std::string& name, Index states);
+
 // `value` as a float32 vector of `size` entries, finite (copied).
 VectorF as_vector(py::handle value, const std::string& name, Index size);
 

@@ -4,8 +4,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include "arrays.hpp"
 #include "bindings.hpp"
 #include "logz/data/dataset.hpp"
+#include "logz/data/sequence_weights.hpp"
+#include "logz/error.hpp"
 
 namespace logz::python {
 namespace {
@@ -20,6 +23,12 @@ py::array_t<float> adopt(MatrixF&& matrix) {
                             {cols * static_cast<py::ssize_t>(sizeof(float)),
                              static_cast<py::ssize_t>(sizeof(float))},
                             owned->data(), release);
+}
+
+py::array_t<double> doubles(const std::vector<double>& values) {
+  py::array_t<double> out(static_cast<py::ssize_t>(values.size()));
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
 }
 
 }  // namespace
@@ -46,6 +55,55 @@ void bind_data(py::module_& m) {
       },
       py::arg("source"), py::arg("test_data"), py::arg("test_count"), py::arg("binarize"),
       py::arg("threshold"), py::arg("seed"));
+  m.def(
+      "load_categorical",
+      [](const std::string& source, const std::string& test_source, std::optional<Index> test_count,
+         int states, const std::string& alphabet, double reweight, bool unknown_as_gap) {
+        DataOptions options;
+        options.source = source;
+        options.test_source = test_source;
+        options.test_count = test_count;
+        options.states = states;
+        options.alphabet = alphabet;
+        options.reweight = reweight;
+        options.unknown_as_gap = unknown_as_gap;
+        Dataset data;
+        {
+          py::gil_scoped_release release;
+          data = load_dataset(options);
+        }
+        if (data.states == 0) {
+          throw Error(source +
+                      ": is not categorical data (an alignment, or integer codes with "
+                      "states = Q)");
+        }
+        py::dict d;
+        d["states"] = data.states;
+        d["alphabet"] = data.alphabet;
+        d["train_names"] = data.train_names;
+        d["test_names"] = data.test_names;
+        d["train_weights"] = doubles(data.train_weights);
+        d["test_weights"] = doubles(data.test_weights);
+        d["name"] = data.name;
+        d["train"] = adopt(std::move(data.train));
+        d["test"] = adopt(std::move(data.test));
+        return d;
+      },
+      py::arg("source"), py::arg("test_data"), py::arg("test_count"), py::arg("states"),
+      py::arg("alphabet"), py::arg("reweight"), py::arg("unknown_as_gap"));
+  m.def(
+      "identity_weights",
+      [](py::handle codes, double threshold) {
+        const MatrixInput input = as_matrix(codes, "X");
+        std::vector<double> weights;
+        {
+          py::gil_scoped_release release;
+          weights = identity_weights(input.view(), threshold);
+        }
+        return doubles(weights);
+      },
+      py::arg("X"), py::arg("threshold"),
+      "Sequence weights 1 / #{m : identity(n, m) >= threshold} (data/sequence_weights.hpp).");
 }
 
 }  // namespace logz::python

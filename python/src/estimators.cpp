@@ -1,6 +1,8 @@
-// logz._core.LogZEstimate and the estimators of log Z for a Bernoulli RBM:
-// exact enumeration and annealed importance sampling, run with the GIL
-// released. The Python package chooses their settings (logz/estimate.py).
+// logz._core.LogZEstimate and the estimators of log Z and of the
+// log-likelihood, for any logz model, run with the GIL released. Settings go
+// through the command line's own EstimatorFlags (cli/estimator_flags.hpp),
+// so `logz.estimate_log_z` is `logz estimate` and `logz eval` bit for bit.
+// The Python package chooses and checks the settings (logz/estimate.py).
 #include <fmt/format.h>
 #include <pybind11/stl.h>
 
@@ -8,9 +10,14 @@
 
 #include "arrays.hpp"
 #include "bindings.hpp"
-#include "logz/estimators/ais.hpp"
+#include "logz/cli/estimator_flags.hpp"
+#include "logz/cli/progress.hpp"
 #include "logz/estimators/beta_schedule.hpp"
-#include "logz/estimators/exact_rbm.hpp"
+#include "logz/estimators/bracket.hpp"
+#include "logz/estimators/exact.hpp"
+#include "logz/estimators/raise.hpp"
+#include "logz/models/categorical.hpp"
+#include "logz/objectives/gibbs_model_cast.hpp"
 
 namespace logz::python {
 namespace {
@@ -22,16 +29,168 @@ py::array_t<double> to_numpy(const std::vector<double>& values) {
 }
 
 std::string describe(const LogZEstimate& e) {
-  if (e.method == "exact") {
-    return fmt::format("LogZEstimate(method='exact', log_z={:.6f}, states={}, seconds={:.3f})",
-                       e.log_z, e.samples, e.seconds);
+  if (e.method == "exact" || e.method == "closed_form" || e.method == "learned") {
+    return fmt::format("LogZEstimate(method='{}', log_z={:.6f}, samples={}, seconds={:.3f})",
+                       e.method, e.log_z, e.samples, e.seconds);
   }
   return fmt::format(
       "LogZEstimate(method='{}', log_z={:.6f}, std_error={:.6f}, lower={:.6f}, upper={:.6f}, "
-      "effective_sample_size={}, chains={}, seconds={:.3f})",
+      "effective_sample_size={}, samples={}, seconds={:.3f})",
       e.method, e.log_z, e.std_error, e.lower, e.upper,
       e.effective_sample_size ? fmt::format("{:.1f}", *e.effective_sample_size) : "None", e.samples,
       e.seconds);
+}
+
+template <typename T>
+void take(const py::dict& settings, const char* key, T& into) {
+  if (settings.contains(key) && !settings[key].is_none()) into = settings[key].cast<T>();
+}
+
+cli::EstimatorFlags estimator_flags(const py::dict& s) {
+  cli::EstimatorFlags f;
+  f.method_flag = "method";
+  f.methods = {"exact", "ais", "bridge", "raise", "learned", "trajectory"};
+  take(s, "method", f.method);
+  take(s, "max_exact_bits", f.max_exact_bits);
+  take(s, "chains", f.chains);
+  take(s, "replicates", f.replicates);
+  bool adapt = true;
+  take(s, "adapt", adapt);
+  f.adapt = adapt ? "on" : "off";
+  take(s, "adapt_target", f.adapt_target);
+  take(s, "max_betas", f.max_betas);
+  take(s, "resample", f.resample);
+  take(s, "betas", f.schedule_values);
+  take(s, "seed", f.seed);
+  take(s, "burn_in", f.burn_in);
+  take(s, "thinning", f.thinning);
+  take(s, "samples_per_chain", f.samples_per_chain);
+  take(s, "run_folder", f.run_folder);
+  std::int64_t updates = -1;
+  take(s, "model_updates", updates);
+  if (updates >= 0) f.model_updates = updates;
+  return f;
+}
+
+// The data that makes the annealing base and starts bridge chains, when given.
+std::optional<Dataset> base_data(const EnergyModel& model, py::handle x,
+                                 std::vector<double> weights) {
+  if (x.is_none()) return std::nullopt;
+  const MatrixInput input = as_matrix(x, "base", model.n_visible());
+  Dataset data;
+  data.name = "base";
+  data.train = input.view();
+  data.train_weights = std::move(weights);
+  return data;
+}
+
+// `base`, when not None, is the annealing base's visible biases (float32 [V]
+// or [L q]); else the base is made from `data` (flags.base "data") or the
+// model's own biases or fields.
+VectorF base_of(const cli::EstimatorFlags& flags, const EnergyModel& model, py::handle base,
+                const Dataset* data) {
+  if (base.is_none()) return cli::annealing_base(flags, model, data);
+  const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+  return as_vector(base, "base", gibbs != nullptr ? gibbs->model_base().size() : model.n_visible());
+}
+
+LogZEstimate estimate(const EnergyModel& model, const py::dict& settings, py::handle base,
+                      py::handle data_rows, std::vector<double> data_weights, bool verbose) {
+  cli::EstimatorFlags flags = estimator_flags(settings);
+  take(settings, "base_kind", flags.base);
+  flags.check_applies_to(model, "the model");
+  if (flags.method == "exact") {
+    ExactOptions options;
+    options.max_bits = flags.max_exact_bits;
+    check_enumerable(model, options);
+  }
+  const std::optional<Dataset> data = base_data(model, data_rows, std::move(data_weights));
+  const VectorF a = base_of(flags, model, base, data ? &*data : nullptr);
+  cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
+  py::gil_scoped_release release;
+  LogZEstimate e = flags.estimate(model, a, data ? &*data : nullptr, bar);
+  bar.clear();
+  return e;
+}
+
+// What RAISE and the bracket start from: the estimator's settings, the
+// model's sampler, the rows (read in place) and the annealing base.
+struct BoundInputs {
+  cli::EstimatorFlags flags;
+  const GibbsModel& gibbs;
+  MatrixInput rows;
+  VectorF base;
+};
+
+BoundInputs bound_inputs(const EnergyModel& model, py::handle x, const py::dict& settings,
+                         py::handle base, const char* method) {
+  cli::EstimatorFlags flags = estimator_flags(settings);
+  flags.method = method;
+  MatrixInput rows = as_matrix(x, "X", model.n_visible());
+  if (rows.rows() == 0) throw Error("X: has no examples");
+  VectorF a = base_of(flags, model, base, nullptr);
+  return {std::move(flags), require_gibbs(model, "method"), std::move(rows), std::move(a)};
+}
+
+py::dict raise_bound(const EnergyModel& model, py::handle x, const py::dict& settings,
+                     py::handle base, bool verbose) {
+  const BoundInputs in = bound_inputs(model, x, settings, base, "raise");
+  cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
+  RaiseResult r;
+  std::size_t steps = 0;
+  {
+    py::gil_scoped_release release;
+    const AisOptions options = in.flags.ais_options(bar);
+    steps = options.betas.size() - 1;
+    r = raise_log_likelihood(in.gibbs, in.base, in.rows.view(), options);
+    bar.clear();
+  }
+  py::dict d;
+  d["method"] = "raise";
+  d["log_likelihoods"] = to_numpy(r.log_likelihoods);
+  d["lower"] = r.average;
+  d["upper"] = std::numeric_limits<double>::infinity();
+  d["average"] = r.average;
+  d["std_error"] = r.std_error_of_mean;
+  d["examples"] = in.rows.rows();
+  d["steps"] = steps;
+  d["seconds"] = r.seconds;
+  return d;
+}
+
+py::dict bracket(const EnergyModel& model, py::handle x, const py::dict& settings, py::handle base,
+                 bool verbose) {
+  const BoundInputs in = bound_inputs(model, x, settings, base, "ais");
+  cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
+  BracketOptions options;
+  take(settings, "time_budget", options.time_budget);
+  take(settings, "raise_steps", options.raise_steps);
+  take(settings, "examples", options.examples);
+  LogLikelihoodBracket b;
+  {
+    py::gil_scoped_release release;
+    options.forward = in.flags.ais_options(bar);
+    options.spending = in.flags.spending_options();
+    options.seed = in.flags.seed;
+    options.progress = options.forward.progress;
+    options.validate();
+    b = log_likelihood_bracket(in.gibbs, in.base, in.rows.view(), options);
+    bar.clear();
+  }
+  py::dict d;
+  d["method"] = "bracket";
+  d["lower"] = b.lower;
+  d["upper"] = b.upper;
+  d["average_negative_free_energy"] = b.average_negative_free_energy;
+  d["examples"] = b.examples;
+  d["forward"] = b.forward;
+  d["log_z_upper"] = b.log_z_upper;
+  d["log_z_upper_std_error"] = b.log_z_upper_std_error;
+  d["raise_examples"] = b.raise_examples;
+  d["raise_steps"] = b.raise_steps;
+  d["raise_seconds"] = b.raise_seconds;
+  d["seconds"] = b.seconds;
+  return d;
 }
 
 }  // namespace
@@ -39,12 +198,13 @@ std::string describe(const LogZEstimate& e) {
 void bind_estimators(py::module_& m) {
   py::class_<LogZEstimate>(m, "LogZEstimate",
                            "An estimate of log Z with its error: never a bare number.\n\n"
-                           "log_z, std_error (0 when exact), lower and upper (for AIS the log of "
-                           "the mean weight -/+ 3 standard errors; lower is -inf when that "
-                           "reaches zero; both equal log_z when exact), effective_sample_size "
-                           "(of the AIS weights; None when exact), samples (chains, or states "
-                           "enumerated), seconds, log_weights (AIS: one per chain), method, "
-                           "diagnostics.")
+                           "log_z, std_error (0 when exact), lower and upper (the interval that "
+                           "holds log Z: for annealing the log of the mean weight -/+ 3 standard "
+                           "errors, upper = inf when the budget ran out before the interval "
+                           "could be trusted; both equal log_z when exact), "
+                           "effective_sample_size (of the weights; None when exact), samples "
+                           "(chains, or states enumerated), seconds, log_weights (AIS: one per "
+                           "chain; SMC: one log Z per population), method, diagnostics.")
       .def_readonly("method", &LogZEstimate::method)
       .def_readonly("log_z", &LogZEstimate::log_z)
       .def_readonly("std_error", &LogZEstimate::std_error)
@@ -56,47 +216,40 @@ void bind_estimators(py::module_& m) {
       .def_property_readonly("log_weights",
                              [](const LogZEstimate& e) { return to_numpy(e.log_weights); })
       .def_readonly("diagnostics", &LogZEstimate::diagnostics)
+      .def_property_readonly("warnings",
+                             [](const LogZEstimate& e) { return cli::estimate_warnings(e); })
       .def("__repr__", &describe)
       .def("__float__", [](const LogZEstimate& e) { return e.log_z; });
 
+  m.def("estimate_log_z", &estimate, py::arg("model"), py::arg("settings"), py::arg("base"),
+        py::arg("data"), py::arg("data_weights"), py::arg("verbose"));
+  m.def("raise_bound", &raise_bound, py::arg("model"), py::arg("X"), py::arg("settings"),
+        py::arg("base"), py::arg("verbose"));
+  m.def("bracket", &bracket, py::arg("model"), py::arg("X"), py::arg("settings"), py::arg("base"),
+        py::arg("verbose"));
   m.def(
-      "exact_log_z",
-      [](const BernoulliRbm& rbm, int max_exact_bits) {
-        ExactOptions options;
-        options.max_bits = max_exact_bits;
-        check_enumerable(rbm, options);
-        py::gil_scoped_release release;
-        return exact_log_z(rbm, options);
+      "enumeration_bits",
+      [](const EnergyModel& model) {
+        return is_enumerable(model) ? std::optional<int>(enumeration_bits(model)) : std::nullopt;
       },
-      py::arg("rbm"), py::arg("max_exact_bits"));
+      py::arg("model"), "Bits of exact enumeration (None: the model cannot be enumerated).");
   m.def(
-      "enumeration_bits", [](const BernoulliRbm& rbm) { return plan_enumeration(rbm).bits; },
-      py::arg("rbm"));
-  m.def(
-      "ais_log_z",
-      [](const BernoulliRbm& rbm, py::handle base, Index chains, std::vector<double> betas,
-         std::uint64_t seed, Index replicates, double resample, bool adapt, double adapt_target,
-         std::size_t max_betas) {
-        AisOptions options;
-        options.chains = chains;
-        options.betas = std::move(betas);
-        options.seed = seed;
-        options.replicates = replicates;
-        options.resample_below = resample;
-        SpendingOptions spending;
-        spending.adapt = adapt;
-        spending.target_log_sd = adapt_target;
-        spending.max_steps = max_betas;
-        const VectorF a = as_vector(base, "base", rbm.n_visible());
-        py::gil_scoped_release release;
-        return annealed_log_z(rbm, a, options, spending);
+      "closed_form_log_z",
+      [](const EnergyModel& model) -> std::optional<LogZEstimate> {
+        if (!model.has_closed_form_log_z()) return std::nullopt;
+        LogZEstimate e;
+        e.method = "closed_form";
+        e.log_z = e.lower = e.upper = model.closed_form_log_z();
+        return e;
       },
-      py::arg("rbm"), py::arg("base"), py::arg("chains"), py::arg("betas"), py::arg("seed"),
-      py::arg("replicates") = 0, py::arg("resample") = 0.5,
-      py::arg("adapt") = true, py::arg("adapt_target") = 0.0, py::arg("max_betas") = 0);
+      py::arg("model"), "log Z in closed form (Gaussian, ICA); None for other models.");
   m.def(
       "sm2008_schedule", [] { return to_numpy(sm2008_schedule()); },
       "Salakhutdinov & Murray's (2008) 14,500-step schedule of betas.");
+  m.def(
+      "sm2008_shaped_schedule",
+      [](std::size_t steps) { return to_numpy(sm2008_shaped_schedule(steps)); }, py::arg("steps"),
+      "sm2008's shape in `steps` steps.");
   m.def(
       "linear_schedule", [](std::size_t steps) { return to_numpy(linear_schedule(steps)); },
       py::arg("steps"));

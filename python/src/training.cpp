@@ -1,113 +1,194 @@
-// logz._core.TrainingSession: what a training run carries from one call to
-// the next (the objective with its persistent chains or tempering ladder, the
+// logz._core.TrainingSession: a training run of any logz model by any
+// principle `logz train` offers it, built by the command line's own setup
+// (cli/train_setup.hpp: the same model initialization, objective and
+// optimizer from the same settings, so a Python fit gives the command's
+// model bit for bit), and what the run carries from one call to the next
+// (the objective with its persistent chains or tempering ladder, the
 // optimizer's moments, the shuffle and sampling streams), so that fit()
 // followed by partial_fit() continues exactly as one longer fit() would.
 //
-// The loop is logz's Trainer, run with the GIL released. Between batches it
-// looks for Ctrl-C (at most every 0.1 s, taking the GIL for that moment) and
-// stops after the batch; after each epoch it records the epoch's numbers and
-// calls the Python callback, if any. On divergence the model gets back its
-// parameters from the end of the last good epoch and the session starts
-// afresh on the next call.
+// The loop runs with the GIL released. Between batches it looks for Ctrl-C
+// (at most every 0.1 s, taking the GIL for that moment) and stops after the
+// batch; after each epoch it records the epoch's numbers and calls the
+// Python callback, if any. On divergence the model gets back its parameters
+// from the end of the last good epoch and the session starts afresh on the
+// next call.
+#include <fmt/format.h>
 #include <pybind11/stl.h>
 
 #include <chrono>
-#include <fmt/format.h>
 #include <optional>
 
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "errors.hpp"
+#include "logz/cli/progress.hpp"
+#include "logz/cli/train_setup.hpp"
 #include "logz/error.hpp"
-#include "logz/estimators/exact_rbm.hpp"
-#include "logz/models/bernoulli_rbm.hpp"
-#include "logz/objectives/bit_flip_objectives.hpp"
-#include "logz/objectives/contrastive_divergence.hpp"
-#include "logz/objectives/exact_likelihood.hpp"
-#include "logz/objectives/parallel_tempering.hpp"
-#include "logz/objectives/persistent_contrastive_divergence.hpp"
+#include "logz/estimators/exact.hpp"
 #include "logz/train/trainer.hpp"
 
 namespace logz::python {
 namespace {
 
-struct TrainingSettings {
-  std::string method = "pcd";
-  int k = 1;
-  Index chains = 0;  // 0: the first batch's size
-  int temperatures = 10;
-  SgdOptions sgd;
-  Index batch_size = 100;
-  std::uint64_t seed = 0;
-  int max_exact_bits = 30;
-};
-
-struct EpochRecord {
-  int epoch = 0;
-  double seconds = 0.0;
-  double learning_rate = 0.0;
-  std::optional<double> objective, reconstruction_error;
-  std::map<std::string, double> diagnostics;
-};
-
-py::dict to_dict(const EpochRecord& r) {
+py::dict to_dict(const BatchProgress& p, int epoch) {
   py::dict d;
-  d["epoch"] = r.epoch;
-  d["seconds"] = r.seconds;
-  d["learning_rate"] = r.learning_rate;
-  d["objective"] = r.objective ? py::cast(*r.objective) : py::none();
-  d["reconstruction_error"] = r.reconstruction_error ? py::cast(*r.reconstruction_error) : py::none();
-  for (const auto& [key, value] : r.diagnostics) d[py::str(key)] = value;
+  d["epoch"] = epoch;
+  d["seconds"] = p.epoch_seconds;
+  d["learning_rate"] = p.learning_rate;
+  d["objective"] = p.objective ? py::cast(*p.objective) : py::none();
+  d["reconstruction_error"] =
+      p.reconstruction_error ? py::cast(*p.reconstruction_error) : py::none();
+  for (const auto& [key, value] : p.diagnostics)
+    d[py::str(key)] = value;
   return d;
+}
+
+template <typename T>
+void take(const py::dict& settings, const char* key, T& into) {
+  if (settings.contains(key)) into = settings[key].cast<T>();
+}
+
+// The settings of a Python estimator as `logz train`'s flags.
+cli::TrainFlags train_flags(const py::dict& s) {
+  cli::TrainFlags f;
+  take(s, "model", f.model);
+  take(s, "hidden", f.hidden);
+  take(s, "method", f.method);
+  take(s, "k", f.k);
+  take(s, "chains", f.chains);
+  take(s, "temperatures", f.temperatures);
+  take(s, "scan", f.scan);
+  take(s, "sigma", f.sigma);
+  take(s, "noise_sigma", f.noise_sigma);
+  take(s, "noise_ratio", f.noise_ratio);
+  take(s, "noise", f.noise);
+  take(s, "epochs", f.epochs);
+  take(s, "batch", f.batch);
+  take(s, "optimizer", f.optimizer);
+  take(s, "lr", f.lr);
+  take(s, "momentum", f.momentum);
+  take(s, "weight_decay", f.weight_decay);
+  take(s, "lr_schedule", f.lr_schedule);
+  take(s, "lr_final", f.lr_final);
+  take(s, "init_std", f.init_std);
+  take(s, "seed", f.seed);
+  take(s, "lambda_h", f.lambda_h);
+  take(s, "lambda_j", f.lambda_j);
+  take(s, "lbfgs_history", f.lbfgs_history);
+  take(s, "lbfgs_epsilon", f.lbfgs_epsilon);
+  take(s, "lbfgs_delta", f.lbfgs_delta);
+  take(s, "max_exact_bits", f.max_exact_bits);
+  return f;
+}
+
+// X (and its weights) as the data set `logz train` would have read.
+Dataset training_set(ConstMatrixRef x, std::vector<double> weights, int states) {
+  Dataset data;
+  data.name = "X";
+  data.train = x;
+  data.states = states;
+  data.binary = !find_non_binary(x).has_value();
+  data.effective_train_size = static_cast<double>(x.rows());
+  if (!weights.empty()) {
+    double total = 0.0;
+    for (const double w : weights)
+      total += w;
+    data.effective_train_size = total;
+    data.train_weights = std::move(weights);
+  }
+  return data;
 }
 
 class TrainingSession {
  public:
-  explicit TrainingSession(TrainingSettings settings) : settings_(std::move(settings)) {
-    settings_.sgd.validate();
-    if (settings_.batch_size < 1) {
-      throw SettingError("--batch", fmt::format("{} must be at least 1", settings_.batch_size));
-    }
+  explicit TrainingSession(const py::dict& settings) : flags_(train_flags(settings)) {
+    options_.epochs = flags_.epochs;
+    options_.batch_size = flags_.batch;
+    options_.seed = flags_.seed;
+    options_.checkpoint_every_epochs = 0;
+    full_batch_ = flags_.optimizer == "lbfgs";
+    const OptimizerKind optimizer =
+        full_batch_ ? OptimizerKind::sgd : parse_optimizer(flags_.optimizer);
+    options_.sgd = {flags_.lr,           flags_.momentum,
+                    flags_.weight_decay, parse_schedule(flags_.lr_schedule),
+                    flags_.lr_final,     optimizer};
+    options_.sgd.validate();
+    if (flags_.batch < 1)
+      throw SettingError("--batch", fmt::format("{} must be at least 1", flags_.batch));
   }
 
-  int epochs_done() const { return epochs_done_; }
+  // A new model at its starting point for the data X (weights: one per row,
+  // or empty; states: q of categorical codes, else 0), and the objective
+  // that trains it.
+  std::shared_ptr<EnergyModel> start(py::handle x, std::vector<double> weights, int states) {
+    const MatrixInput input = as_matrix(x, "X");
+    if (input.rows() == 0) throw Error("X: has no examples to train on");
+    std::shared_ptr<EnergyModel> model;
+    {
+      py::gil_scoped_release release;
+      const Dataset data = training_set(input.view(), std::move(weights), states);
+      ExactOptions exact;
+      exact.max_bits = flags_.max_exact_bits;
+      std::unique_ptr<EnergyModel> made = cli::make_model(flags_, data);
+      if (flags_.method == "exact") check_enumerable(*made, exact);
+      objective_ = cli::make_objective(flags_, exact, data, *made);
+      if (full_batch_) cli::check_full_batch(flags_, *objective_);
+      model = std::move(made);
+    }
+    optimizer_.reset();
+    epochs_done_ = 0;
+    return model;
+  }
 
-  // `epochs` passes over `data` in minibatches of min(batch_size, rows); one
-  // dict per epoch is appended to `history` as the epoch ends.
-  void run(BernoulliRbm& rbm, py::handle data, int epochs, py::list history,
-           py::object callback) {
-    const MatrixInput input = as_matrix(data, "X", rbm.n_visible());
-    require_binary(input.view(), "X");
+  // `epochs` passes over X (full-batch L-BFGS: at most `epochs` iterations);
+  // one dict per epoch is appended to `history` as the epoch ends.
+  void run(EnergyModel& model, py::handle x, std::vector<double> weights, int states, int epochs,
+           py::list history, py::object callback, bool verbose) {
+    if (!objective_) throw Error("the training session has no objective: call start first");
+    const MatrixInput input = as_matrix(x, "X", model.n_visible());
     if (input.rows() == 0) throw Error("X: has no examples to train on");
     if (epochs < 1) throw SettingError("--epochs", fmt::format("{} must be at least 1", epochs));
-    if (!objective_) objective_ = make_objective(rbm, input.view());
-
-    TrainOptions options;
+    TrainOptions options = options_;
     options.epochs = epochs;
-    options.batch_size = std::min(settings_.batch_size, input.rows());
-    options.seed = settings_.seed;
-    options.sgd = settings_.sgd;
-    options.checkpoint_every_epochs = 0;
-    Trainer trainer(rbm, *objective_, options);
+    options.batch_size = full_batch_ ? input.rows() : std::min(options_.batch_size, input.rows());
+    Trainer trainer(model, *objective_, options);
+    if (!weights.empty()) trainer.set_example_weights(weights);
     if (optimizer_) {
       trainer.optimizer().restore(*optimizer_);
       trainer.shuffle_stream() = RandomStream(shuffle_);
       trainer.sampling_stream() = RandomStream(sampling_);
     }
 
-    std::vector<EpochRecord> records;
-    AlignedFloats last_good(rbm.parameters().values().begin(), rbm.parameters().values().end());
+    cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
+    const bool was_quiet = cli::quiet();
+    cli::set_quiet(!verbose);
+    const int first_epoch = epochs_done_;
+    int last_epoch = first_epoch;
+    AlignedFloats last_good(model.parameters().values().begin(), model.parameters().values().end());
     bool interrupted = false;
     auto last_signal_check = std::chrono::steady_clock::now();
-    Trainer::Hooks hooks;
-    hooks.on_epoch = [&](const BatchProgress& p) {
-      records.push_back({epochs_done_ + p.epoch, p.epoch_seconds, p.learning_rate, p.objective,
-                         p.reconstruction_error, p.diagnostics});
-      std::copy(rbm.parameters().values().begin(), rbm.parameters().values().end(),
+    const auto on_batch = [&](const BatchProgress& p) {
+      if (!bar.enabled()) return;
+      bar.update(fmt::format("epoch {}/{}", first_epoch + p.epoch, first_epoch + p.epochs),
+                 static_cast<double>((p.epoch - 1) * p.batches + p.batch),
+                 static_cast<double>(p.epochs * p.batches), full_batch_ ? "iteration" : "batch",
+                 p.objective ? fmt::format("{} {:.4f}", flags_.method, *p.objective) : "");
+    };
+    const auto on_epoch = [&](const BatchProgress& p) {
+      last_epoch = first_epoch + p.epoch;
+      std::copy(model.parameters().values().begin(), model.parameters().values().end(),
                 last_good.begin());
       py::gil_scoped_acquire acquire;
-      const py::dict record = to_dict(records.back());
+      const py::dict record = to_dict(p, last_epoch);
       history.append(record);
+      if (verbose) {
+        cli::inform(
+            fmt::format("epoch {}  {:.2f} s{}", last_epoch, p.epoch_seconds,
+                        p.objective ? fmt::format("  {} {:.4f}", flags_.method, *p.objective)
+                                    : std::string()),
+            &bar);
+      }
       if (callback.is_none()) return true;
       try {
         const py::object answer = callback(record);
@@ -117,7 +198,7 @@ class TrainingSession {
         throw PythonErrorPending{};
       }
     };
-    hooks.stop_requested = [&] {
+    const auto stop_requested = [&] {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_signal_check < std::chrono::milliseconds(100)) return false;
       last_signal_check = now;
@@ -128,10 +209,21 @@ class TrainingSession {
 
     try {
       py::gil_scoped_release release;
-      trainer.run(input.view(), hooks);
+      if (full_batch_) {
+        cli::TrainFlags f = flags_;
+        f.epochs = epochs;
+        const Dataset data = training_set(input.view(), weights, states);
+        cli::run_lbfgs(f, data, model, *objective_, on_epoch, on_batch, stop_requested);
+      } else {
+        Trainer::Hooks hooks;
+        hooks.on_batch = on_batch;
+        hooks.on_epoch = on_epoch;
+        hooks.stop_requested = stop_requested;
+        trainer.run(input.view(), hooks);
+      }
     } catch (const DivergenceError& e) {
-      std::copy(last_good.begin(), last_good.end(), rbm.parameters().values().begin());
-      const int kept = records.empty() ? epochs_done_ : records.back().epoch;
+      cli::set_quiet(was_quiet);
+      std::copy(last_good.begin(), last_good.end(), model.parameters().values().begin());
       objective_.reset();
       optimizer_.reset();
       std::string what = e.what();
@@ -139,47 +231,38 @@ class TrainingSession {
         what.replace(flag, 4, "learning_rate");
       }
       throw DivergenceError(fmt::format(
-          "{}; the model keeps its parameters {}, and the next partial_fit starts a fresh "
-          "optimizer and chains",
-          what, kept > 0 ? fmt::format("from the end of epoch {}", kept)
-                             : std::string("from before this call")));
+          "{}; the model keeps its parameters {}; fit again (or lower the learning rate)", what,
+          last_epoch > 0 ? fmt::format("from the end of epoch {}", last_epoch)
+                         : std::string("from before this call")));
     } catch (...) {
-      keep_state(trainer, records);
+      cli::set_quiet(was_quiet);
+      keep_state(trainer, last_epoch);
       throw;
     }
-    keep_state(trainer, records);
+    bar.clear();
+    cli::set_quiet(was_quiet);
+    keep_state(trainer, last_epoch);
     if (interrupted) throw py::error_already_set();  // KeyboardInterrupt
   }
 
- private:
-  std::unique_ptr<Objective> make_objective(const BernoulliRbm& rbm, ConstMatrixRef first_data) const {
-    const TrainingSettings& s = settings_;
-    if (s.method == "cd") return std::make_unique<ContrastiveDivergence>(s.k);
-    if (s.method == "pcd") return std::make_unique<PersistentContrastiveDivergence>(s.chains, s.k);
-    if (s.method == "pt") {
-      return std::make_unique<ParallelTempering>(s.chains, s.temperatures, s.k,
-                                                 visible_log_odds(first_data));
-    }
-    if (s.method == "pl") return std::make_unique<Pseudolikelihood>();
-    if (s.method == "rm") return std::make_unique<RatioMatching>();
-    if (s.method == "exact") {
-      ExactOptions exact;
-      exact.max_bits = s.max_exact_bits;
-      check_enumerable(rbm, exact);
-      return std::make_unique<ExactLikelihood>(exact);
-    }
-    throw SettingError("--method", fmt::format("\"{}\" is not one of cd, pcd, pt, pl, rm, exact",
-                                               s.method));
-  }
+  bool started() const { return objective_ != nullptr; }
+  int epochs_done() const { return epochs_done_; }
 
-  void keep_state(Trainer& trainer, const std::vector<EpochRecord>& records) {
+ private:
+  void keep_state(Trainer& trainer, int epoch) {
+    if (full_batch_) {
+      epochs_done_ = epoch;
+      return;
+    }
     optimizer_ = trainer.optimizer().state();
     shuffle_ = trainer.shuffle_stream().state();
     sampling_ = trainer.sampling_stream().state();
-    if (!records.empty()) epochs_done_ = records.back().epoch;
+    epochs_done_ = epoch;
   }
 
-  TrainingSettings settings_;
+  cli::TrainFlags flags_;
+  TrainOptions options_;
+  bool full_batch_ = false;
   std::unique_ptr<Objective> objective_;
   std::optional<SgdMomentum::State> optimizer_;
   RandomStream::State shuffle_, sampling_;
@@ -191,32 +274,16 @@ class TrainingSession {
 void bind_training(py::module_& m) {
   py::class_<TrainingSession>(m, "TrainingSession",
                               "A training run's state across fit and partial_fit calls.")
-      .def(py::init([](const std::string& method, int k, Index chains, int temperatures,
-                       double learning_rate, double momentum, double weight_decay,
-                       const std::string& optimizer, const std::string& lr_schedule,
-                       double final_learning_rate, Index batch_size, std::uint64_t seed,
-                       int max_exact_bits) {
-             TrainingSettings s;
-             s.method = method;
-             s.k = k;
-             s.chains = chains;
-             s.temperatures = temperatures;
-             s.sgd = {learning_rate,          momentum, weight_decay, parse_schedule(lr_schedule),
-                      final_learning_rate, parse_optimizer(optimizer)};
-             s.batch_size = batch_size;
-             s.seed = seed;
-             s.max_exact_bits = max_exact_bits;
-             return TrainingSession(std::move(s));
-           }),
-           py::kw_only(), py::arg("method"), py::arg("k"), py::arg("chains"),
-           py::arg("temperatures"), py::arg("learning_rate"), py::arg("momentum"),
-           py::arg("weight_decay"), py::arg("optimizer"), py::arg("lr_schedule"),
-           py::arg("final_learning_rate"), py::arg("batch_size"), py::arg("seed"),
-           py::arg("max_exact_bits"))
+      .def(py::init<py::dict>(), py::arg("settings"))
+      .def_property_readonly("started", &TrainingSession::started)
       .def_property_readonly("epochs_done", &TrainingSession::epochs_done)
-      .def("run", &TrainingSession::run, py::arg("rbm"), py::arg("X"), py::arg("epochs"),
-           py::arg("history"), py::arg("callback") = py::none(),
-           "Trains rbm for `epochs` passes over X, appending one dict per epoch to history.");
+      .def("start", &TrainingSession::start, py::arg("X"), py::arg("weights"), py::arg("states"),
+           "A new model at its starting point for X, and the objective that trains it.")
+      .def("run", &TrainingSession::run, py::arg("model"), py::arg("X"), py::arg("weights"),
+           py::arg("states"), py::arg("epochs"), py::arg("history"), py::arg("callback"),
+           py::arg("verbose"),
+           "Trains the model for `epochs` passes over X, appending one dict per epoch to "
+           "history.");
 
   m.def(
       "check_optimizer",

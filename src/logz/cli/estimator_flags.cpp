@@ -195,6 +195,7 @@ void EstimatorFlags::check_applies_to(const EnergyModel& model,
 }
 
 std::vector<double> EstimatorFlags::schedule_betas() const {
+  if (!schedule_values.empty()) return schedule_values;
   if (!schedule_file.empty()) return read_schedule(schedule_file);
   if (schedule == "sm2008") {
     // With --betas K: the same shape in K steps.

@@ -31,6 +31,7 @@ struct EstimatorFlags {
   long betas = 0;         // linear schedule of this many steps; 0: the method's default
   std::string schedule;
   std::string schedule_file;
+  std::vector<double> schedule_values;  // betas given as numbers (Python); first when not empty
   std::string base = "data";
   std::uint64_t seed = 0;
   int burn_in = 500;

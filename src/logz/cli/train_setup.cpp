@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "logz/cli/progress.hpp"
 #include "logz/error.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/gaussian.hpp"
@@ -24,6 +25,8 @@
 #include "logz/objectives/parallel_tempering.hpp"
 #include "logz/objectives/persistent_contrastive_divergence.hpp"
 #include "logz/objectives/score_matching.hpp"
+#include "logz/parallel/communicator.hpp"
+#include "logz/train/lbfgs.hpp"
 #include "logz/viz/model_pictures.hpp"
 
 namespace logz::cli {
@@ -220,6 +223,85 @@ RunMonitorOptions monitor_options(const TrainFlags& f, const Dataset& data,
                                                             f.method));
   }
   return options;
+}
+
+// --optimizer lbfgs takes a principle with a deterministic value on the whole
+// training set, and none of what follows minibatch updates.
+void check_full_batch(const TrainFlags& f, const Objective& objective) {
+  if (f.method != "pl" && f.method != "exact" && f.method != "rm") {
+    throw SettingError("--optimizer", fmt::format("lbfgs minimizes a deterministic objective on "
+                                                  "the whole training set: pl, rm or exact, not {}",
+                                                  f.method));
+  }
+  if (!f.resume.empty()) throw SettingError("--resume", "an lbfgs run keeps no checkpoints");
+  if (f.monitor == "track") {
+    throw SettingError("--monitor",
+                       "track follows minibatch updates; an lbfgs run evaluates "
+                       "log Z after it ends (logz eval)");
+  }
+  if (f.micro_batches > 1 || Communicator::world().distributed()) {
+    throw SettingError("--micro-batches", "an lbfgs run is one process, one batch");
+  }
+  (void)objective;
+}
+
+// Full-batch L-BFGS on the whole (weighted) training set: each iteration
+// counts as an epoch of one batch for the metrics, the evaluations and the
+// progress bar. The objective is shown per example (the loss the objective
+// reports); the optimizer minimizes N times it, plmc's scale.
+Trainer::End run_lbfgs(const TrainFlags& f, const Dataset& data, EnergyModel& model,
+                       Objective& objective, const Trainer::EpochCallback& on_epoch,
+                       const Trainer::BatchCallback& on_batch,
+                       const std::function<bool()>& stop_requested) {
+  LbfgsOptions options;
+  options.max_iterations = f.epochs;
+  options.history = static_cast<int>(f.lbfgs_history);
+  options.epsilon = f.lbfgs_epsilon;
+  options.delta = f.lbfgs_delta;
+  const double n = static_cast<double>(data.train.rows());
+  std::vector<double> weights = data.train_weights;
+  if (!weights.empty()) {
+    double total = 0.0;
+    for (const double w : weights)
+      total += w;
+    for (double& w : weights)
+      w *= n / total;
+  }
+  RandomStream unused = make_stream(f.seed, StreamId::sampling);
+  const FullBatchObjective loss = [&](const EnergyModel& at, ParameterVector& gradient) {
+    const StepReport report =
+        weights.empty() ? objective.gradient(at, data.train, gradient, unused)
+                        : objective.weighted_gradient(at, data.train, weights, gradient, unused);
+    for (float& g : gradient.values())
+      g = static_cast<float>(g * n);
+    return *report.objective * n;
+  };
+  bool stopped_by_callback = false;
+  const LbfgsSummary summary = minimize_lbfgs(model, loss, options, [&](const LbfgsIteration& it) {
+    BatchProgress p;
+    p.epoch = it.iteration;
+    p.epochs = f.epochs;
+    p.batch = p.batches = 1;
+    p.epoch_seconds = it.seconds;
+    p.learning_rate = it.step;
+    p.objective = it.objective / n;
+    p.diagnostics["lbfgs_objective"] = it.objective;
+    p.diagnostics["lbfgs_gradient_norm"] = it.gradient_norm;
+    p.diagnostics["lbfgs_evaluations"] = it.evaluations;
+    on_batch(p);
+    if (!on_epoch(p)) {
+      stopped_by_callback = true;
+      return false;
+    }
+    return !stop_requested();
+  });
+  inform(
+      fmt::format("L-BFGS: {} after {} iterations ({} evaluations), objective {:.6g} "
+                  "({:.6g} per example)",
+                  summary.status, summary.iterations, summary.evaluations, summary.objective,
+                  summary.objective / n));
+  if (summary.stopped && !stopped_by_callback) return Trainer::End::stop_requested;
+  return Trainer::End::completed;
 }
 
 nlohmann::json monitor_json(const TrainFlags& f) {

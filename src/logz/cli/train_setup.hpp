@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,7 @@
 #include "logz/models/energy_model.hpp"
 #include "logz/objectives/objective.hpp"
 #include "logz/train/run_monitor.hpp"
+#include "logz/train/trainer.hpp"
 
 namespace logz::cli {
 
@@ -85,6 +87,20 @@ std::unique_ptr<EnergyModel> make_model(const TrainFlags& flags, const Dataset& 
 
 std::unique_ptr<Objective> make_objective(const TrainFlags& flags, const ExactOptions& exact,
                                           const Dataset& data, const EnergyModel& model);
+
+// --optimizer lbfgs: throws SettingError unless the method has a
+// deterministic value on the whole training set (pl, rm, exact) and the run
+// asks for nothing that follows minibatch updates (--resume, --monitor
+// track, --micro-batches, MPI).
+void check_full_batch(const TrainFlags& flags, const Objective& objective);
+
+// Full-batch L-BFGS (--optimizer lbfgs) on the whole (weighted) training
+// set, at most flags.epochs iterations: each iteration is reported as an
+// epoch of one batch to on_batch and on_epoch (false from on_epoch stops).
+Trainer::End run_lbfgs(const TrainFlags& flags, const Dataset& data, EnergyModel& model,
+                       Objective& objective, const Trainer::EpochCallback& on_epoch,
+                       const Trainer::BatchCallback& on_batch,
+                       const std::function<bool()>& stop_requested);
 
 // What the run tracks and keeps (--monitor track, --track-*, --snapshot-*),
 // checked against the model: tracking needs a Gibbs sampler.

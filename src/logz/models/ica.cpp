@@ -3,6 +3,7 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
 #include <Eigen/QR>
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <numbers>
@@ -83,6 +84,21 @@ double IcaModel::closed_form_log_z() const {
     throw Error("log Z of ica: the demixing matrix B is singular (or not finite)");
   }
   return 0.5 * static_cast<double>(dimension_) * std::log(2.0) - log_abs_det;
+}
+
+MatrixF IcaModel::sample(Index n, RandomStream& stream) const {
+  closed_form_log_z();       // throws for a singular B
+  MatrixD s(dimension_, n);  // one draw per column
+  stream.uniform(std::span<double>(s.data(), static_cast<std::size_t>(s.size())));
+  // A Laplace variable of variance 1 has scale 1/sqrt(2): from u uniform in
+  // [0, 1), s = -sign(u - 1/2) log(1 - 2 |u - 1/2|) / sqrt(2).
+  for (double& value : s.reshaped()) {
+    const double centred = value - 0.5;
+    const double tail = std::min(2.0 * std::fabs(centred), 1.0 - 0x1p-53);  // u = 0 is finite too
+    value = -std::copysign(std::log1p(-tail), centred) / std::numbers::sqrt2;
+  }
+  const MatrixD x = Eigen::PartialPivLU<MatrixD>(B().cast<double>()).solve(s);
+  return x.transpose().cast<float>();
 }
 
 }  // namespace logz

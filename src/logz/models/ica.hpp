@@ -46,6 +46,11 @@ class IcaModel final : public EnergyModel {
   // Throws Error when B is singular.
   double closed_form_log_z() const override;
 
+  // n exact draws, [n, D]: sources s with independent unit-variance Laplace
+  // entries (inverse CDF of uniforms), x = B^-1 s. Throws Error when B is
+  // singular.
+  MatrixF sample(Index n, RandomStream& stream) const;
+
  private:
   Index dimension_;
 };

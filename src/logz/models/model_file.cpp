@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "logz/io/file.hpp"
 #include "logz/io/safetensors.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/gaussian.hpp"
@@ -91,23 +92,8 @@ std::unique_ptr<EnergyModel> make_model(const std::string& kind, const Safetenso
                                     printable(kind)));
 }
 
-}  // namespace
-
-void save_model(const std::string& path, const EnergyModel& model, const Metadata& settings) {
-  Metadata metadata = settings;
-  metadata["model"] = std::string(model.kind());
-  metadata["logz_version"] = LOGZ_VERSION;
-  std::vector<SafetensorsView> views;
-  const ParameterVector& parameters = model.parameters();
-  for (const TensorSpec& spec : parameters.specs()) {
-    views.push_back({spec.name, std::vector<std::int64_t>(spec.shape.begin(), spec.shape.end()),
-                     parameters.tensor(spec.name)});
-  }
-  write_safetensors(path, views, metadata);
-}
-
-LoadedModel load_model(const std::string& path) {
-  SafetensorsFile file = read_safetensors(path);
+// The model a decoded file holds, every tensor checked; `path` names the source.
+LoadedModel model_from_file(const SafetensorsFile& file, const std::string& path) {
   const auto kind = file.metadata.find("model");
   if (kind == file.metadata.end()) {
     throw FileError(path, "no __metadata__.model: not a logz model file (expected e.g. "
@@ -140,6 +126,33 @@ LoadedModel load_model(const std::string& path) {
     potts->check_couplings(path);
   }
   return loaded;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_model(const EnergyModel& model, const Metadata& settings) {
+  Metadata metadata = settings;
+  metadata["model"] = std::string(model.kind());
+  metadata["logz_version"] = LOGZ_VERSION;
+  std::vector<SafetensorsView> views;
+  const ParameterVector& parameters = model.parameters();
+  for (const TensorSpec& spec : parameters.specs()) {
+    views.push_back({spec.name, std::vector<std::int64_t>(spec.shape.begin(), spec.shape.end()),
+                     parameters.tensor(spec.name)});
+  }
+  return encode_safetensors(views, metadata);
+}
+
+void save_model(const std::string& path, const EnergyModel& model, const Metadata& settings) {
+  write_file_atomic(path, encode_model(model, settings));
+}
+
+LoadedModel load_model(const std::string& path) {
+  return model_from_file(read_safetensors(path), path);
+}
+
+LoadedModel decode_model(std::span<const std::uint8_t> bytes, const std::string& source) {
+  return model_from_file(decode_safetensors(bytes, source), source);
 }
 
 }  // namespace logz

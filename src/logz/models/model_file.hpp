@@ -17,9 +17,12 @@
 // numpy reads them with a dozen lines, or with the `safetensors` package.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "logz/models/energy_model.hpp"
 
@@ -34,10 +37,14 @@ struct LoadedModel {
 
 // Writes atomically (temporary file, then rename).
 void save_model(const std::string& path, const EnergyModel& model, const Metadata& settings = {});
+// The bytes save_model writes (Python's pickling keeps a model this way).
+std::vector<std::uint8_t> encode_model(const EnergyModel& model, const Metadata& settings = {});
 
 // Throws FileError naming the path for a file that is not a logz model: an
 // unknown kind, a missing tensor, a shape that does not fit, non-finite values.
 LoadedModel load_model(const std::string& path);
+// The same from the bytes of a model file; `source` names them in errors.
+LoadedModel decode_model(std::span<const std::uint8_t> bytes, const std::string& source);
 
 // The same for a model that must be a particular type.
 template <typename Model>
