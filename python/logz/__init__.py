@@ -23,6 +23,13 @@ and DataError are ValueErrors, FileError an OSError, DivergenceError an
 ArithmeticError, NotFittedError a ValueError and an AttributeError.
 """
 
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import numpy as np
+
 from . import _core
 from ._core import (DataError, DivergenceError, Error, FileError, LogZEstimate, SettingError,
                     __version__)
@@ -31,8 +38,10 @@ from .models import (BernoulliRBM, GaussianBernoulliRBM, GaussianModel, ICAModel
                      NotFittedError, PottsModel, PottsRBM, load, save)
 
 
-def load_data(source="mnist10k", test_data=None, test_count=None, binarize="auto",
-              threshold=0.5, seed=0):
+def load_data(source: "str | os.PathLike[str]" = "mnist10k",
+              test_data: "Optional[str | os.PathLike[str]]" = None,
+              test_count: Optional[int] = None, binarize: str = "auto", threshold: float = 0.5,
+              seed: int = 0) -> "tuple[np.ndarray, np.ndarray]":
     """(train, test): a data set as the logz command line reads it, float32
     arrays of shape (n_examples, n_features) (no copy is made of what C++ read).
 
@@ -50,8 +59,10 @@ def load_data(source="mnist10k", test_data=None, test_count=None, binarize="auto
                            binarize, threshold, seed)
 
 
-def load_alignment(source, test_data=None, test_count=0, alphabet="", reweight=0.0,
-                   unknown_as_gap=False, states=0):
+def load_alignment(source: "str | os.PathLike[str]",
+                   test_data: "Optional[str | os.PathLike[str]]" = None, test_count: int = 0,
+                   alphabet: str = "", reweight: float = 0.0, unknown_as_gap: bool = False,
+                   states: int = 0) -> dict:
     """A multiple sequence alignment (Stockholm, A2M/A3M, FASTA) or a file of
     integer codes (with ``states``), as the logz command line reads it.
 
@@ -65,12 +76,12 @@ def load_alignment(source, test_data=None, test_count=0, alphabet="", reweight=0
                                   test_count, states, alphabet, reweight, unknown_as_gap)
 
 
-def set_threads(threads):
+def set_threads(threads: int) -> None:
     """Threads for logz's matrix products and kernels; 0: all cores."""
     _core.set_threads(threads)
 
 
-def threads():
+def threads() -> int:
     """The number of threads logz's parallel loops use."""
     return _core.threads()
 

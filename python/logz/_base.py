@@ -15,15 +15,24 @@ estimate), reached through logz._core with the GIL released: the same
 settings give the same model, bit for bit.
 """
 
+from __future__ import annotations
+
 import inspect
+import os
 import warnings
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from . import _core
 from ._validation import (as_matrix, binary_input, check_choice, check_int, check_number,
                           codes_input, require_finite)
-from .estimate import AUTO_EXACT_BITS, estimate_log_z
+from .estimate import estimate_log_z
+
+#: What numpy can turn into a 2-D array of numbers.
+ArrayLike = Any
+#: Called after every epoch with its numbers; returning False stops training.
+Callback = Callable[[dict], Optional[bool]]
 
 OPTIMIZERS = ("sgd", "adam", "lbfgs")
 SCHEDULES = ("constant", "linear", "exponential")
@@ -64,11 +73,11 @@ class LogzModel:
         signature = inspect.signature(cls.__init__)
         return [p.name for p in signature.parameters.values() if p.name != "self"]
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor's arguments as a dict (scikit-learn's convention)."""
         return {name: getattr(self, name) for name in self._parameter_names()}
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> "LogzModel":
         """Sets constructor arguments (checked at the next fit); returns self."""
         names = self._parameter_names()
         for name, value in params.items():
@@ -79,8 +88,8 @@ class LogzModel:
         return self
 
     def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
-                    if p.name != "self"}
+        parameters = inspect.signature(type(self).__init__).parameters.values()
+        defaults = {p.name: p.default for p in parameters if p.name != "self"}
         changed = []
         for name, default in defaults.items():
             value = getattr(self, name, default)
@@ -208,7 +217,8 @@ class LogzModel:
 
     # -- training ----------------------------------------------------------
 
-    def fit(self, X, y=None, callback=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: None = None, callback: Optional[Callback] = None,
+            sample_weight: Optional[ArrayLike] = None) -> "LogzModel":
         """Trains a new model on X; returns self.
 
         Parameters
@@ -232,7 +242,8 @@ class LogzModel:
         self._train(X, weights, self._settings["epochs"], callback)
         return self
 
-    def partial_fit(self, X, y=None, callback=None, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: None = None, callback: Optional[Callback] = None,
+                    sample_weight: Optional[ArrayLike] = None) -> "LogzModel":
         """One pass over X (L-BFGS: n_epochs iterations), continuing the
         optimizer, chains and random streams; returns self.
 
@@ -306,12 +317,12 @@ class LogzModel:
 
     # -- what the model computes -------------------------------------------
 
-    def free_energy(self, X):
+    def free_energy(self, X: ArrayLike) -> np.ndarray:
         """F(x) for each row of X: float64 array of shape (n_examples,);
         log p(x) = -F(x) - log Z."""
         return self._fitted().free_energy(self._scoring_input(X))
 
-    def score_samples(self, X, method="auto", **estimator):
+    def score_samples(self, X: ArrayLike, method: str = "auto", **estimator: Any) -> np.ndarray:
         """log p(x) = -F(x) - log Z for each row of X: float64 (n_examples,).
 
         Parameters
@@ -335,11 +346,12 @@ class LogzModel:
         self.log_z_ = self._log_z(method, estimator)
         return model.log_likelihood(X, self.log_z_.log_z)
 
-    def score(self, X, y=None, method="auto", **estimator):
+    def score(self, X: ArrayLike, y: None = None, method: str = "auto", **estimator: Any) -> float:
         """The average log-likelihood of the rows of X, in nats (see score_samples)."""
         return float(self.score_samples(X, method, **estimator).mean())
 
-    def sample(self, n_samples=1, steps=1000, start=None):
+    def sample(self, n_samples: int = 1, steps: int = 1000,
+               start: Optional[ArrayLike] = None) -> np.ndarray:
         """Samples of the model: float32 array of shape (n_samples, n_features).
 
         Gaussian and ICA models draw exactly. Models with a Gibbs sampler run
@@ -359,7 +371,7 @@ class LogzModel:
             base = self._base if getattr(self, "_base", None) is not None else model.model_base()
         return model.sample(n_samples, steps, base, start, self._random_stream())
 
-    def gibbs(self, V):
+    def gibbs(self, V: ArrayLike) -> np.ndarray:
         """One sweep of the model's Gibbs sampler from each row of V:
         float32 array of the shape of V (the stream advances)."""
         return self._fitted().gibbs(self._scoring_input(V), self._random_stream())
@@ -384,11 +396,11 @@ class LogzModel:
     # -- parameters --------------------------------------------------------
 
     @property
-    def n_visible(self):
+    def n_visible(self) -> int:
         """Visible units (features) of the fitted model."""
         return self._fitted().n_visible
 
-    def tensors(self):
+    def tensors(self) -> dict[str, np.ndarray]:
         """The model's tensors by name: dict of float32 arrays (copies)."""
         model = self._fitted()
         return {name: model.tensor(name) for name in model.tensor_names}
@@ -414,7 +426,7 @@ class LogzModel:
         metadata["epochs_completed"] = str(len(getattr(self, "_records", [])))
         return metadata
 
-    def save(self, path):
+    def save(self, path: "str | os.PathLike[str]") -> None:
         """Writes the model as a safetensors file (its tensors, float32, and
         the hyperparameters in its metadata). Atomic: a temporary file, then
         rename. The logz command line reads it."""

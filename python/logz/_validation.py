@@ -128,6 +128,7 @@ def codes_input(X, n_states, name="X"):
     bad = (X < 0) | (X != np.floor(X)) | ((X >= n_states) if n_states is not None else False)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        states = f"{n_states} states: codes 0 to {n_states - 1}" if n_states else "integer codes >= 0"
+        states = (f"{n_states} states: codes 0 to {n_states - 1}" if n_states
+                  else "integer codes >= 0")
         raise _core.DataError(f"{name}[{r}, {c}] is {X[r, c]}, but the model's units take {states}")
     return X

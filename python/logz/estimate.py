@@ -24,7 +24,11 @@ learned     NCE's learned normalizer (a parameter)           not an estimate
 bracket (RAISE below, AIS above).
 """
 
+from __future__ import annotations
+
 import numbers
+import os
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
@@ -48,7 +52,7 @@ def _core_model(model):
     return fitted()
 
 
-def schedule(betas, method="ais"):
+def schedule(betas: Union[None, str, int, Sequence[float]], method: str = "ais") -> np.ndarray:
     """The inverse temperatures 0 = beta_0 < ... < beta_K = 1 of an annealing run.
 
     ``betas`` is None (the method's default: sm2008 for ais and raise, 30
@@ -82,7 +86,7 @@ def schedule(betas, method="ais"):
     return values
 
 
-def base_log_odds(model, base=None):
+def base_log_odds(model: Any, base: Optional[Any] = None) -> np.ndarray:
     """The visible biases of the annealing path's base model: float32 array
     of shape (n_features,) (categorical models: (sites * states,)).
 
@@ -110,10 +114,14 @@ def _resolve(core, method, max_exact_bits):
     return "bridge" if core.kind == "ising" else "ais"
 
 
-def estimate_log_z(model, method="auto", chains=100, betas=None, seed=0, base=None,
-                   max_exact_bits=30, replicates=0, resample=0.5, adapt=True, adapt_target=0.0,
-                   max_betas=0, burn_in=500, thinning=2, samples_per_chain=10, run_folder=None,
-                   verbose=0):
+def estimate_log_z(model: Any, method: str = "auto", chains: int = 100,
+                   betas: Union[None, str, int, Sequence[float]] = None, seed: int = 0,
+                   base: Optional[Any] = None, max_exact_bits: int = 30, replicates: int = 0,
+                   resample: float = 0.5, adapt: bool = True, adapt_target: float = 0.0,
+                   max_betas: int = 0, burn_in: int = 500, thinning: int = 2,
+                   samples_per_chain: int = 10,
+                   run_folder: "Optional[str | os.PathLike[str]]" = None,
+                   verbose: int = 0) -> _core.LogZEstimate:
     """log Z of a fitted model, as a :class:`LogZEstimate` (never a bare number).
 
     Parameters
@@ -210,14 +218,14 @@ class LogLikelihoodBounds:
     bracket's ``forward`` LogZEstimate, its ``log_z_upper``, steps, seconds).
     """
 
-    def __init__(self, details):
+    def __init__(self, details: dict) -> None:
         self.details = details
         self.method = details["method"]
         self.lower = float(details["lower"])
         self.upper = float(details["upper"])
 
     @property
-    def width(self):
+    def width(self) -> float:
         return self.upper - self.lower
 
     def __repr__(self):
@@ -225,9 +233,11 @@ class LogLikelihoodBounds:
                 f"upper={self.upper:.6f})")
 
 
-def log_likelihood_bounds(model, X, method="bracket", chains=100, betas=None, seed=0, base=None,
-                          replicates=0, adapt=True, max_betas=0, raise_steps=14500, examples=100,
-                          time_budget=0.0, verbose=0):
+def log_likelihood_bounds(model: Any, X: Any, method: str = "bracket", chains: int = 100,
+                          betas: Union[None, str, int, Sequence[float]] = None, seed: int = 0,
+                          base: Optional[Any] = None, replicates: int = 0, adapt: bool = True,
+                          max_betas: int = 0, raise_steps: int = 14500, examples: int = 100,
+                          time_budget: float = 0.0, verbose: int = 0) -> "LogLikelihoodBounds":
     """Bounds on the average log-likelihood of the rows of X.
 
     Parameters

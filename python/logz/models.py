@@ -17,11 +17,17 @@ gives the same model, bit for bit. ``optimizer="lbfgs"`` (pl, rm, exact)
 minimizes the whole training set's objective, as plmc does for Potts models.
 """
 
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any, Optional
+
 import numpy as np
 
 from . import _core
 from ._base import LogzModel, NotFittedError, tensor_property
-from ._validation import as_matrix, check_choice, check_number
+from ._validation import check_choice, check_int, check_number, codes_input
 
 _GIBBS = ("cd", "pcd", "pt", "exact")
 
@@ -29,12 +35,12 @@ _GIBBS = ("cd", "pcd", "pt", "exact")
 class _Transformer:
     """RBMs: hidden-unit probabilities as features (scikit-learn's transform)."""
 
-    def transform(self, X):
+    def transform(self, X: Any) -> np.ndarray:
         """p(h_j = 1 | x) for each row of X: float32 array of shape (n_examples, n_hidden)."""
         X, _ = self._input(X)  # probabilities stay probabilities
         return self._fitted().hidden_probability(X)
 
-    def fit_transform(self, X, y=None, **fit_params):
+    def fit_transform(self, X: Any, y: None = None, **fit_params: Any) -> np.ndarray:
         """fit(X), then transform(X)."""
         return self.fit(X, y, **fit_params).transform(X)
 
@@ -120,11 +126,14 @@ class BernoulliRBM(_Transformer, LogzModel):
     _methods = ("cd", "pcd", "pt", "pl", "rm", "exact", "nce")
     _units = "binary"
 
-    def __init__(self, n_hidden=25, method="pcd", k=1, learning_rate=0.05, momentum=None,
-                 batch_size=100, n_epochs=None, seed=0, chains=None, temperatures=10,
-                 weight_decay=0.0, optimizer="sgd", lr_schedule="constant",
-                 final_learning_rate=0.0, init_std=0.01, noise_ratio=5.0, noise="auto",
-                 binarize=None, max_exact_bits=30, verbose=0):
+    def __init__(self, n_hidden: int = 25, method: str = "pcd", k: int = 1,
+                 learning_rate: float = 0.05, momentum: Optional[float] = None,
+                 batch_size: int = 100, n_epochs: Optional[int] = None, seed: int = 0,
+                 chains: Optional[int] = None, temperatures: int = 10, weight_decay: float = 0.0,
+                 optimizer: str = "sgd", lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, init_std: float = 0.01,
+                 noise_ratio: float = 5.0, noise: str = "auto", binarize: Optional[str] = None,
+                 max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_hidden = n_hidden
         self.method = method
         self.k = k
@@ -159,7 +168,7 @@ class BernoulliRBM(_Transformer, LogzModel):
     intercept_hidden_ = property(lambda self: self.c, doc="c (scikit-learn's name)")
     intercept_visible_ = property(lambda self: self.b, doc="b (scikit-learn's name)")
 
-    def pseudo_log_likelihood(self, X):
+    def pseudo_log_likelihood(self, X: Any) -> np.ndarray:
         """log PL(v) = sum_i log p(v_i | v_-i) per row of X: float64 (n_examples,)."""
         return self._fitted().pseudo_log_likelihood(self._scoring_input(X))
 
@@ -182,11 +191,14 @@ class GaussianBernoulliRBM(_Transformer, _FromMoments, LogzModel):
     _methods = ("cd", "pcd", "pt", "exact", "sm", "dsm", "nce")
     _units = "real"
 
-    def __init__(self, n_hidden=25, method="pcd", sigma="learned", k=1, learning_rate=0.01,
-                 momentum=None, batch_size=100, n_epochs=None, seed=0, chains=None,
-                 temperatures=10, weight_decay=0.0, optimizer="sgd", lr_schedule="constant",
-                 final_learning_rate=0.0, init_std=0.01, noise_sigma=0.1, noise_ratio=5.0,
-                 noise="auto", max_exact_bits=30, verbose=0):
+    def __init__(self, n_hidden: int = 25, method: str = "pcd", sigma: str = "learned", k: int = 1,
+                 learning_rate: float = 0.01, momentum: Optional[float] = None,
+                 batch_size: int = 100, n_epochs: Optional[int] = None, seed: int = 0,
+                 chains: Optional[int] = None, temperatures: int = 10, weight_decay: float = 0.0,
+                 optimizer: str = "sgd", lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, init_std: float = 0.01,
+                 noise_sigma: float = 0.1, noise_ratio: float = 5.0, noise: str = "auto",
+                 max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_hidden = n_hidden
         self.method = method
         self.sigma = sigma
@@ -238,12 +250,15 @@ class IsingModel(LogzModel):
     _methods = ("cd", "pcd", "pt", "pl", "rm", "exact", "nce")
     _units = "binary"
 
-    def __init__(self, method="pcd", scan="sequential", k=1, learning_rate=0.05, momentum=None,
-                 batch_size=100, n_epochs=None, seed=0, chains=None, temperatures=10,
-                 weight_decay=0.0, optimizer="sgd", lr_schedule="constant",
-                 final_learning_rate=0.0, noise_ratio=5.0, noise="auto", lbfgs_history=10,
-                 lbfgs_epsilon=1e-5, lbfgs_delta=1e-7, binarize=None, max_exact_bits=30,
-                 verbose=0):
+    def __init__(self, method: str = "pcd", scan: str = "sequential", k: int = 1,
+                 learning_rate: float = 0.05, momentum: Optional[float] = None,
+                 batch_size: int = 100, n_epochs: Optional[int] = None, seed: int = 0,
+                 chains: Optional[int] = None, temperatures: int = 10, weight_decay: float = 0.0,
+                 optimizer: str = "sgd", lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, noise_ratio: float = 5.0, noise: str = "auto",
+                 lbfgs_history: int = 10, lbfgs_epsilon: float = 1e-5, lbfgs_delta: float = 1e-7,
+                 binarize: Optional[str] = None, max_exact_bits: int = 30,
+                 verbose: int = 0) -> None:
         self.method = method
         self.scan = scan
         self.k = k
@@ -286,12 +301,13 @@ class _Continuous(_FromMoments, LogzModel):
 
     _units = "real"
 
-    def fit(self, X, y=None, callback=None):
+    def fit(self, X: Any, y: None = None, callback: Optional[Any] = None) -> "_Continuous":
         """Trains a new model on X (array-like (n_examples, n_features)); y is
         ignored; callback as in :meth:`BernoulliRBM.fit`. Returns self."""
         return super().fit(X, y, callback)
 
-    def partial_fit(self, X, y=None, callback=None):
+    def partial_fit(self, X: Any, y: None = None,
+                    callback: Optional[Any] = None) -> "_Continuous":
         """One more pass over X (see :meth:`BernoulliRBM.partial_fit`)."""
         return super().partial_fit(X, y, callback)
 
@@ -311,10 +327,13 @@ class GaussianModel(_Continuous):
     _cli_model = "gaussian"
     _methods = ("sm", "dsm", "nce")
 
-    def __init__(self, method="sm", learning_rate=0.01, momentum=None, batch_size=100,
-                 n_epochs=None, seed=0, weight_decay=0.0, optimizer="sgd",
-                 lr_schedule="constant", final_learning_rate=0.0, noise_sigma=0.1,
-                 noise_ratio=5.0, noise="auto", max_exact_bits=30, verbose=0):
+    def __init__(self, method: str = "sm", learning_rate: float = 0.01,
+                 momentum: Optional[float] = None, batch_size: int = 100,
+                 n_epochs: Optional[int] = None, seed: int = 0, weight_decay: float = 0.0,
+                 optimizer: str = "sgd", lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, noise_sigma: float = 0.1,
+                 noise_ratio: float = 5.0, noise: str = "auto", max_exact_bits: int = 30,
+                 verbose: int = 0) -> None:
         self.method = method
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -354,10 +373,12 @@ class ICAModel(_Continuous):
     _cli_model = "ica"
     _methods = ("nce",)
 
-    def __init__(self, method="nce", learning_rate=0.01, momentum=None, batch_size=100,
-                 n_epochs=None, seed=0, weight_decay=0.0, optimizer="sgd",
-                 lr_schedule="constant", final_learning_rate=0.0, noise_ratio=5.0,
-                 noise="auto", max_exact_bits=30, verbose=0):
+    def __init__(self, method: str = "nce", learning_rate: float = 0.01,
+                 momentum: Optional[float] = None, batch_size: int = 100,
+                 n_epochs: Optional[int] = None, seed: int = 0, weight_decay: float = 0.0,
+                 optimizer: str = "sgd", lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, noise_ratio: float = 5.0, noise: str = "auto",
+                 max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.method = method
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -395,7 +416,6 @@ class _Categorical(LogzModel):
     def _training_input(self, X, sample_weight):
         X, weights = super()._training_input(X, sample_weight)
         if self.n_states is not None:
-            from ._validation import codes_input, check_int
             codes_input(X, check_int("n_states", self.n_states, 2, 255))
         elif X.max() + 1 > 255:
             raise _core.DataError(f"X: codes up to {int(X.max())}; logz's categorical models "
@@ -421,7 +441,7 @@ class _Categorical(LogzModel):
             metadata["alphabet"] = str(self.alphabet)
         return metadata
 
-    def pseudo_log_likelihood(self, X):
+    def pseudo_log_likelihood(self, X: Any) -> np.ndarray:
         """log PL(a) = sum_i log p(a_i | a_-i) per row of X: float64 (n_examples,)."""
         return self._fitted().pseudo_log_likelihood(self._scoring_input(X))
 
@@ -455,12 +475,16 @@ class PottsModel(_Categorical):
     _cli_model = "potts"
     _methods = ("pl", "rm", "cd", "pcd", "pt", "exact", "nce")
 
-    def __init__(self, n_states=None, method="pl", optimizer="lbfgs", lambda_h=None, lambda_j=None,
-                 reweight=0.0, alphabet=None, k=1, learning_rate=0.05, momentum=None,
-                 batch_size=100, n_epochs=None, seed=0, chains=None, temperatures=10,
-                 weight_decay=0.0, lr_schedule="constant", final_learning_rate=0.0,
-                 noise_ratio=5.0, noise="auto", lbfgs_history=10, lbfgs_epsilon=1e-5,
-                 lbfgs_delta=1e-7, max_exact_bits=30, verbose=0):
+    def __init__(self, n_states: Optional[int] = None, method: str = "pl",
+                 optimizer: str = "lbfgs", lambda_h: Optional[float] = None,
+                 lambda_j: Optional[float] = None, reweight: float = 0.0,
+                 alphabet: Optional[str] = None, k: int = 1, learning_rate: float = 0.05,
+                 momentum: Optional[float] = None, batch_size: int = 100,
+                 n_epochs: Optional[int] = None, seed: int = 0, chains: Optional[int] = None,
+                 temperatures: int = 10, weight_decay: float = 0.0, lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, noise_ratio: float = 5.0, noise: str = "auto",
+                 lbfgs_history: int = 10, lbfgs_epsilon: float = 1e-5, lbfgs_delta: float = 1e-7,
+                 max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_states = n_states
         self.method = method
         self.optimizer = optimizer
@@ -513,12 +537,16 @@ class PottsRBM(_Transformer, _Categorical):
     _cli_model = "potts_rbm"
     _methods = ("cd", "pcd", "pt", "exact", "pl", "rm", "nce")
 
-    def __init__(self, n_hidden=25, n_states=None, method="pcd", k=1, learning_rate=0.05,
-                 momentum=None, batch_size=100, n_epochs=None, seed=0, chains=None,
-                 temperatures=10, weight_decay=0.0, optimizer="sgd", lr_schedule="constant",
-                 final_learning_rate=0.0, init_std=0.01, lambda_h=None, lambda_j=None,
-                 reweight=0.0, alphabet=None, noise_ratio=5.0, noise="auto", lbfgs_history=10,
-                 lbfgs_epsilon=1e-5, lbfgs_delta=1e-7, max_exact_bits=30, verbose=0):
+    def __init__(self, n_hidden: int = 25, n_states: Optional[int] = None, method: str = "pcd",
+                 k: int = 1, learning_rate: float = 0.05, momentum: Optional[float] = None,
+                 batch_size: int = 100, n_epochs: Optional[int] = None, seed: int = 0,
+                 chains: Optional[int] = None, temperatures: int = 10, weight_decay: float = 0.0,
+                 optimizer: str = "sgd", lr_schedule: str = "constant",
+                 final_learning_rate: float = 0.0, init_std: float = 0.01,
+                 lambda_h: Optional[float] = None, lambda_j: Optional[float] = None,
+                 reweight: float = 0.0, alphabet: Optional[str] = None, noise_ratio: float = 5.0,
+                 noise: str = "auto", lbfgs_history: int = 10, lbfgs_epsilon: float = 1e-5,
+                 lbfgs_delta: float = 1e-7, max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_hidden = n_hidden
         self.n_states = n_states
         self.method = method
@@ -594,7 +622,6 @@ def _model_estimator(core, metadata, source):
             name = key[len("python."):]
             if name in names:
                 try:
-                    import ast
                     params[name] = ast.literal_eval(value)
                 except (ValueError, SyntaxError):
                     pass
@@ -615,21 +642,20 @@ def _model_estimator(core, metadata, source):
     return estimator
 
 
-def load(path):
+def load(path: "str | os.PathLike[str]") -> LogzModel:
     """The estimator of a safetensors model file (written by ``save`` or by
     ``logz train``), of the class its kind names (BernoulliRBM, IsingModel,
     PottsModel, ...), with the hyperparameters its metadata holds
     (``metadata_`` keeps all of it). partial_fit continues training from the
     loaded parameters with a fresh optimizer and chains. A run folder of
     ``logz train`` reads its model.safetensors."""
-    import os
     if os.path.isdir(path):
         path = os.path.join(path, "model.safetensors")
     core, metadata = _core.load_model(str(path))
     return _model_estimator(core, metadata, str(path))
 
 
-def save(model, path):
+def save(model: LogzModel, path: "str | os.PathLike[str]") -> None:
     """Writes a fitted estimator's model file (``model.save(path)``)."""
     if not isinstance(model, LogzModel):
         raise TypeError(f"expected a logz estimator, got {type(model).__name__}")
@@ -637,4 +663,4 @@ def save(model, path):
 
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "IsingModel", "GaussianModel", "ICAModel",
-           "PottsModel", "PottsRBM", "NotFittedError", "load", "save", "as_matrix"]
+           "PottsModel", "PottsRBM", "NotFittedError", "load", "save"]
