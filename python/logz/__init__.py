@@ -20,7 +20,8 @@ estimate` and `logz eval`.
 The computations are logz's C++ core, run with the GIL released. Errors are
 logz.Error and its subclasses, each also a standard exception: SettingError
 and DataError are ValueErrors, FileError an OSError, DivergenceError an
-ArithmeticError, NotFittedError a ValueError and an AttributeError.
+ArithmeticError, NotFittedError a ValueError and an AttributeError,
+DataTypeError (input that is not numbers) a DataError and a TypeError.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 from . import _core
 from ._core import (DataError, DivergenceError, Error, FileError, LogZEstimate, SettingError,
                     __version__)
+from ._validation import DataTypeError
 from .estimate import LogLikelihoodBounds, estimate_log_z, log_likelihood_bounds
 from .models import (BernoulliRBM, GaussianBernoulliRBM, GaussianModel, ICAModel, IsingModel,
                      NotFittedError, PottsModel, PottsRBM, load, save)
@@ -90,4 +92,4 @@ __all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "IsingModel", "GaussianModel"
            "PottsModel", "PottsRBM", "load", "save", "load_data", "load_alignment",
            "estimate_log_z", "log_likelihood_bounds", "LogZEstimate", "LogLikelihoodBounds",
            "set_threads", "threads", "Error", "SettingError", "DataError", "FileError",
-           "DivergenceError", "NotFittedError", "__version__"]
+           "DivergenceError", "NotFittedError", "DataTypeError", "__version__"]

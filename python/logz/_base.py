@@ -132,6 +132,7 @@ class LogzModel:
             "lr_final": check_number("final_learning_rate", self.final_learning_rate),
             "seed": check_int("seed", self.seed, 0, 2**64 - 1),
             "max_exact_bits": check_int("max_exact_bits", self.max_exact_bits, 1, 40),
+            "monitor": check_choice("monitor", self.monitor, ("recon", "pl", "exact", "none")),
         }
         if optimizer != "lbfgs":
             _core.check_optimizer(learning_rate=settings["lr"], momentum=settings["momentum"],

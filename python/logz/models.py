@@ -106,6 +106,12 @@ class BernoulliRBM(_Transformer, LogzModel):
         probabilities, trained on as they are by cd, pcd and pt (a warning
         says so) and thresholded at 0.5 for likelihoods. "threshold": every X
         is binarized as x > 0.5 first.
+    monitor : str
+        What is measured after each epoch into ``history_``, as ``logz train
+        --monitor``: "recon" (RBMs: the reconstruction error of 1,000
+        training rows), "pl" (also their pseudo-log-likelihood), "exact"
+        (also log Z and the training log-likelihood, exactly; small models),
+        "none".
     max_exact_bits : int
         Exact enumeration of more than 2^max_exact_bits states is refused.
     verbose : int
@@ -133,7 +139,7 @@ class BernoulliRBM(_Transformer, LogzModel):
                  optimizer: str = "sgd", lr_schedule: str = "constant",
                  final_learning_rate: float = 0.0, init_std: float = 0.01,
                  noise_ratio: float = 5.0, noise: str = "auto", binarize: Optional[str] = None,
-                 max_exact_bits: int = 30, verbose: int = 0) -> None:
+                 monitor: str = "recon", max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_hidden = n_hidden
         self.method = method
         self.k = k
@@ -152,6 +158,7 @@ class BernoulliRBM(_Transformer, LogzModel):
         self.noise_ratio = noise_ratio
         self.noise = noise
         self.binarize = binarize
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 
@@ -198,7 +205,7 @@ class GaussianBernoulliRBM(_Transformer, _FromMoments, LogzModel):
                  optimizer: str = "sgd", lr_schedule: str = "constant",
                  final_learning_rate: float = 0.0, init_std: float = 0.01,
                  noise_sigma: float = 0.1, noise_ratio: float = 5.0, noise: str = "auto",
-                 max_exact_bits: int = 30, verbose: int = 0) -> None:
+                 monitor: str = "recon", max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_hidden = n_hidden
         self.method = method
         self.sigma = sigma
@@ -218,6 +225,7 @@ class GaussianBernoulliRBM(_Transformer, _FromMoments, LogzModel):
         self.noise_sigma = noise_sigma
         self.noise_ratio = noise_ratio
         self.noise = noise
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 
@@ -257,7 +265,7 @@ class IsingModel(LogzModel):
                  optimizer: str = "sgd", lr_schedule: str = "constant",
                  final_learning_rate: float = 0.0, noise_ratio: float = 5.0, noise: str = "auto",
                  lbfgs_history: int = 10, lbfgs_epsilon: float = 1e-5, lbfgs_delta: float = 1e-7,
-                 binarize: Optional[str] = None, max_exact_bits: int = 30,
+                 binarize: Optional[str] = None, monitor: str = "recon", max_exact_bits: int = 30,
                  verbose: int = 0) -> None:
         self.method = method
         self.scan = scan
@@ -279,6 +287,7 @@ class IsingModel(LogzModel):
         self.lbfgs_epsilon = lbfgs_epsilon
         self.lbfgs_delta = lbfgs_delta
         self.binarize = binarize
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 
@@ -332,8 +341,8 @@ class GaussianModel(_Continuous):
                  n_epochs: Optional[int] = None, seed: int = 0, weight_decay: float = 0.0,
                  optimizer: str = "sgd", lr_schedule: str = "constant",
                  final_learning_rate: float = 0.0, noise_sigma: float = 0.1,
-                 noise_ratio: float = 5.0, noise: str = "auto", max_exact_bits: int = 30,
-                 verbose: int = 0) -> None:
+                 noise_ratio: float = 5.0, noise: str = "auto", monitor: str = "recon",
+                 max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.method = method
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -347,6 +356,7 @@ class GaussianModel(_Continuous):
         self.noise_sigma = noise_sigma
         self.noise_ratio = noise_ratio
         self.noise = noise
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 
@@ -378,7 +388,7 @@ class ICAModel(_Continuous):
                  n_epochs: Optional[int] = None, seed: int = 0, weight_decay: float = 0.0,
                  optimizer: str = "sgd", lr_schedule: str = "constant",
                  final_learning_rate: float = 0.0, noise_ratio: float = 5.0, noise: str = "auto",
-                 max_exact_bits: int = 30, verbose: int = 0) -> None:
+                 monitor: str = "recon", max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.method = method
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -391,6 +401,7 @@ class ICAModel(_Continuous):
         self.final_learning_rate = final_learning_rate
         self.noise_ratio = noise_ratio
         self.noise = noise
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 
@@ -484,7 +495,7 @@ class PottsModel(_Categorical):
                  temperatures: int = 10, weight_decay: float = 0.0, lr_schedule: str = "constant",
                  final_learning_rate: float = 0.0, noise_ratio: float = 5.0, noise: str = "auto",
                  lbfgs_history: int = 10, lbfgs_epsilon: float = 1e-5, lbfgs_delta: float = 1e-7,
-                 max_exact_bits: int = 30, verbose: int = 0) -> None:
+                 monitor: str = "recon", max_exact_bits: int = 30, verbose: int = 0) -> None:
         self.n_states = n_states
         self.method = method
         self.optimizer = optimizer
@@ -508,6 +519,7 @@ class PottsModel(_Categorical):
         self.lbfgs_history = lbfgs_history
         self.lbfgs_epsilon = lbfgs_epsilon
         self.lbfgs_delta = lbfgs_delta
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 
@@ -546,7 +558,8 @@ class PottsRBM(_Transformer, _Categorical):
                  lambda_h: Optional[float] = None, lambda_j: Optional[float] = None,
                  reweight: float = 0.0, alphabet: Optional[str] = None, noise_ratio: float = 5.0,
                  noise: str = "auto", lbfgs_history: int = 10, lbfgs_epsilon: float = 1e-5,
-                 lbfgs_delta: float = 1e-7, max_exact_bits: int = 30, verbose: int = 0) -> None:
+                 lbfgs_delta: float = 1e-7, monitor: str = "recon", max_exact_bits: int = 30,
+                 verbose: int = 0) -> None:
         self.n_hidden = n_hidden
         self.n_states = n_states
         self.method = method
@@ -572,6 +585,7 @@ class PottsRBM(_Transformer, _Categorical):
         self.lbfgs_history = lbfgs_history
         self.lbfgs_epsilon = lbfgs_epsilon
         self.lbfgs_delta = lbfgs_delta
+        self.monitor = monitor
         self.max_exact_bits = max_exact_bits
         self.verbose = verbose
 

@@ -31,13 +31,14 @@
 namespace logz::python {
 namespace {
 
+// An epoch's numbers under the names of logz train's metrics.csv.
 py::dict to_dict(const BatchProgress& p, int epoch) {
   py::dict d;
   d["epoch"] = epoch;
-  d["seconds"] = p.epoch_seconds;
+  d["epoch_seconds"] = p.epoch_seconds;
   d["learning_rate"] = p.learning_rate;
-  d["objective"] = p.objective ? py::cast(*p.objective) : py::none();
-  d["reconstruction_error"] =
+  d["batch_objective"] = p.objective ? py::cast(*p.objective) : py::none();
+  d["batch_reconstruction_error"] =
       p.reconstruction_error ? py::cast(*p.reconstruction_error) : py::none();
   for (const auto& [key, value] : p.diagnostics)
     d[py::str(key)] = value;
@@ -79,6 +80,7 @@ cli::TrainFlags train_flags(const py::dict& s) {
   take(s, "lbfgs_epsilon", f.lbfgs_epsilon);
   take(s, "lbfgs_delta", f.lbfgs_delta);
   take(s, "max_exact_bits", f.max_exact_bits);
+  take(s, "monitor", f.monitor);
   return f;
 }
 
@@ -114,6 +116,11 @@ class TrainingSession {
                     flags_.weight_decay, parse_schedule(flags_.lr_schedule),
                     flags_.lr_final,     optimizer};
     options_.sgd.validate();
+    if (flags_.monitor != "recon" && flags_.monitor != "pl" && flags_.monitor != "exact" &&
+        flags_.monitor != "none") {
+      throw SettingError(
+          "--monitor", fmt::format("\"{}\" is not one of recon, pl, exact, none", flags_.monitor));
+    }
     if (flags_.batch < 1)
       throw SettingError("--batch", fmt::format("{} must be at least 1", flags_.batch));
   }
@@ -160,6 +167,18 @@ class TrainingSession {
       trainer.sampling_stream() = RandomStream(sampling_);
     }
 
+    // What the command line measures after each epoch (--monitor), on X:
+    // all of it for exact log-likelihoods, else its first kMonitorRows rows.
+    ExactOptions exact;
+    exact.max_bits = flags_.max_exact_bits;
+    if (flags_.monitor == "exact") check_enumerable(model, exact);
+    std::optional<Dataset> monitored;
+    if (flags_.monitor != "none") {
+      const Index rows =
+          flags_.monitor == "exact" ? input.rows() : std::min(cli::kMonitorRows, input.rows());
+      monitored = training_set(input.view().topRows(rows), {}, states);
+    }
+
     cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
     const bool was_quiet = cli::quiet();
     cli::set_quiet(!verbose);
@@ -179,8 +198,15 @@ class TrainingSession {
       last_epoch = first_epoch + p.epoch;
       std::copy(model.parameters().values().begin(), model.parameters().values().end(),
                 last_good.begin());
+      cli::Evaluation evaluation;
+      if (monitored) {
+        evaluation = cli::evaluate(model, *monitored, flags_.monitor == "pl",
+                                   flags_.monitor == "exact", exact, evaluation_);
+      }
       py::gil_scoped_acquire acquire;
       const py::dict record = to_dict(p, last_epoch);
+      for (const auto& [key, value] : evaluation.values)
+        record[py::str(key)] = value;
       history.append(record);
       if (verbose) {
         cli::inform(
@@ -262,6 +288,7 @@ class TrainingSession {
 
   cli::TrainFlags flags_;
   TrainOptions options_;
+  RandomStream evaluation_ = make_stream(flags_.seed, StreamId::evaluation);
   bool full_batch_ = false;
   std::unique_ptr<Objective> objective_;
   std::optional<SgdMomentum::State> optimizer_;

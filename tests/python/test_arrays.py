@@ -54,9 +54,11 @@ def test_unaligned_float32_is_copied_and_read_right(rbm):
 
 def test_bad_arrays_are_refused_with_their_location(rbm):
     good = np.zeros((4, 12), dtype=np.float32)
-    with pytest.raises(logz.DataError, match=r"X: expected a 2-D array.*shape \(12,\).*Reshape your data"):
+    with pytest.raises(logz.DataError,
+                       match=r"X: expected a 2-D array.*shape \(12,\).*Reshape your data"):
         rbm.transform(good[0])
-    with pytest.raises(logz.DataError, match=r"X has 11 features, but this BernoulliRBM was fitted with 12"):
+    with pytest.raises(logz.DataError,
+                       match=r"X has 11 features, but this BernoulliRBM was fitted with 12"):
         rbm.transform(good[:, :11])
     bad = good.copy()
     bad[2, 3] = np.nan

@@ -135,3 +135,54 @@ def test_not_fitted():
         logz.BernoulliRBM().W
     with pytest.raises(logz.NotFittedError):
         logz.estimate_log_z(logz.BernoulliRBM())
+
+
+def test_every_documented_error_path(tmp_path):
+    """docs/python.md's table of errors, row by row."""
+    import pickle
+
+    import scipy.sparse
+    binary = (np.random.default_rng(1).random((50, 4)) < 0.5).astype(np.float32)
+    # SettingError: a method the model does not offer, a parameter out of
+    # range, sample_weight with a method that takes none.
+    with pytest.raises(logz.SettingError, match="method: 'pl' is not one of sm, dsm, nce"):
+        logz.GaussianModel(method="pl").fit(np.random.default_rng(0).normal(size=(20, 2)))
+    with pytest.raises(logz.SettingError, match="n_states: 1 must be"):
+        logz.PottsModel(n_states=1).fit(np.zeros((5, 3)))
+    with pytest.raises(logz.SettingError, match="sample_weight: method 'cd' does not take"):
+        logz.BernoulliRBM(method="cd").fit(binary, sample_weight=np.ones(50))
+    with pytest.raises(logz.SettingError, match="method: 'magic' is not one of"):
+        logz.estimate_log_z(logz.BernoulliRBM(n_hidden=2, n_epochs=1).fit(binary), method="magic")
+    # DataError: sparse, complex, 1-D, empty, NaN, inf, values outside the
+    # units, a different width.
+    rbm = logz.BernoulliRBM(n_hidden=2, n_epochs=1).fit(binary)
+    cases = [(scipy.sparse.csr_matrix(binary), "sparse matrix.*toarray"),
+             (binary.astype(complex), "Complex data not supported"),
+             (binary[0], "Reshape your data"), (binary[:0], r"0 sample\(s\)"),
+             (np.where(binary > 0, np.nan, 0), "is NaN"),
+             (np.where(binary > 0, np.inf, 0), "is inf"),
+             (binary * 2, "is 2.0, but the model's units are binary"),
+             (binary[:, :3], "X has 3 features, but this BernoulliRBM was fitted with 4")]
+    for X, message in cases:
+        with pytest.raises(logz.DataError, match=message):
+            rbm.score_samples(X)
+    with pytest.raises(logz.DataError, match=r"X\[0, 1\] is 3.0, but the model's units take 3 "
+                                             r"states"):
+        logz.PottsModel(n_states=3).fit(np.array([[0, 3], [1, 2]]))
+    with pytest.raises(logz.DataError, match=r"X\[1, 0\] is 0.5.*integer codes"):
+        logz.PottsModel().fit(np.array([[0, 1], [0.5, 2]]))
+    # DataTypeError: a DataError and a TypeError.
+    objects = binary.astype(object)
+    objects[0, 0] = {"not": "a number"}
+    with pytest.raises(logz.DataTypeError, match="argument must be a string or a real number"):
+        rbm.score_samples(objects)
+    assert issubclass(logz.DataTypeError, logz.DataError)
+    assert issubclass(logz.DataTypeError, TypeError)
+    # FileError: a file or pickled bytes that are not a model.
+    (tmp_path / "x.safetensors").write_bytes(b"nonsense")
+    with pytest.raises(logz.FileError, match="x.safetensors"):
+        logz.load(tmp_path / "x.safetensors")
+    state = rbm.__getstate__()
+    state["_model_bytes"] = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
+    with pytest.raises(logz.FileError, match="pickle"):
+        pickle.loads(pickle.dumps(rbm)).__setstate__(state)

@@ -288,3 +288,26 @@ def test_an_alignment_trains_as_logz_train_reads_it(tmp_path, cli):
     np.testing.assert_array_equal(potts.J, from_cli.J)
     np.testing.assert_array_equal(potts.h, from_cli.h)
     assert from_cli.alphabet == a["alphabet"]  # kept in the file's metadata
+
+
+def test_history_holds_what_logz_train_monitors(tmp_path, cli):
+    data = binary(300, 9, 23)
+    path = tmp_path / "data.npy"
+    np.save(path, data)
+    run(cli, "train", "--data", path, "--test-data", path, "--hidden", 4, "--epochs", 3,
+        "--batch", 50, "--seed", 3, "--out", tmp_path / "run")
+    header, *rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    column = header.split(",").index("reconstruction_error")
+    from_cli = [float(row.split(",")[column]) for row in rows]
+    rbm = logz.BernoulliRBM(n_hidden=4, n_epochs=3, batch_size=50, seed=3).fit(data)
+    # (metrics.csv keeps 10 significant digits.)
+    np.testing.assert_allclose(rbm.history_["reconstruction_error"], from_cli, rtol=1e-8)
+    # monitor="exact": log Z and the training log-likelihood after every epoch.
+    exact = logz.BernoulliRBM(n_hidden=4, n_epochs=3, batch_size=50, seed=3,
+                              monitor="exact").fit(data)
+    assert exact.history_["log_z"][-1] == pytest.approx(
+        logz.estimate_log_z(exact, method="exact").log_z, abs=1e-9)
+    assert exact.history_["train_log_likelihood"][-1] == pytest.approx(exact.score(data), abs=1e-6)
+    assert np.all(np.isfinite(exact.history_["pseudo_log_likelihood"]))
+    quiet = logz.BernoulliRBM(n_hidden=4, n_epochs=3, monitor="none").fit(data)
+    assert "reconstruction_error" not in quiet.history_

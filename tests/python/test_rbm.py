@@ -132,7 +132,8 @@ def test_parameters_can_be_read_and_set(binary_data):
     np.testing.assert_array_equal(rbm.components_, rbm.W.T)
     np.testing.assert_array_equal(rbm.intercept_visible_, rbm.b)
     np.testing.assert_array_equal(rbm.intercept_hidden_, rbm.c)
-    with pytest.raises(logz.DataError, match=r"W: expected an array of shape \(16, 3\), got \(15, 3\)"):
+    with pytest.raises(logz.DataError,
+                       match=r"W: expected an array of shape \(16, 3\), got \(15, 3\)"):
         rbm.W = np.zeros((15, 3))
     with pytest.raises(logz.DataError, match=r"c: holds a non-finite value at flat index 1"):
         rbm.c = [0.0, np.nan, 0.0]
@@ -162,8 +163,9 @@ def test_callback_sees_every_epoch_and_can_stop(binary_data):
 
     rbm = logz.BernoulliRBM(n_hidden=3, n_epochs=5, method="cd").fit(binary_data, callback=callback)
     assert [e["epoch"] for e in seen] == [1, 2] and len(rbm.history_["epoch"]) == 2
-    assert seen[0]["reconstruction_error"] > 0 and seen[0]["learning_rate"] == 0.05
-    assert seen[0]["objective"] is None  # CD has no objective value
+    assert seen[0]["batch_reconstruction_error"] > 0 and seen[0]["learning_rate"] == 0.05
+    assert seen[0]["reconstruction_error"] > 0  # monitored on 1,000 rows (monitor="recon")
+    assert seen[0]["batch_objective"] is None  # CD has no objective value
 
 
 def test_hyperparameters_follow_scikit_learn_conventions():

@@ -97,6 +97,7 @@ def test_fitted_attributes_and_history(digits):
     assert not any(name.endswith("_") for name in vars(rbm))  # only parameters in __init__
     rbm.fit(X)
     assert rbm.n_features_in_ == 64
-    assert set(rbm.history_) >= {"epoch", "seconds", "learning_rate", "objective"}
+    assert set(rbm.history_) >= {"epoch", "epoch_seconds", "learning_rate", "batch_objective",
+                                 "reconstruction_error"}
     assert all(isinstance(v, np.ndarray) and len(v) == 3 for v in rbm.history_.values())
-    assert np.all(np.isfinite(rbm.history_["objective"]))  # PL has a value
+    assert np.all(np.isfinite(rbm.history_["batch_objective"]))  # PL has a value

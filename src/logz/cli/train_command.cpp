@@ -39,9 +39,6 @@ namespace fs = std::filesystem;
 // Models this small are evaluated exactly at the end of every run: 2^20
 // states take a fraction of a second.
 constexpr int kAlwaysExactBits = 20;
-// Reconstruction error and pseudo-log-likelihood are measured on at most
-// this many training examples.
-constexpr Index kMonitorRows = 1000;
 // --optimizer lbfgs without --epochs: the most iterations (plmc stops by its
 // own tests well before).
 constexpr int kLbfgsIterations = 500;
@@ -276,100 +273,6 @@ Metadata flatten(const nlohmann::json& settings) {
     metadata[key] = value.is_string() ? value.get<std::string>() : value.dump();
   }
   return metadata;
-}
-
-double mean(const std::vector<double>& x) {
-  double sum = 0.0;
-  for (double v : x)
-    sum += v;
-  return sum / static_cast<double>(x.size());
-}
-
-// How much the mean of `x` would move on another sample of examples.
-double std_error_of_mean(const std::vector<double>& x) {
-  const double n = static_cast<double>(x.size()), average = mean(x);
-  double squares = 0.0;
-  for (double v : x)
-    squares += (v - average) * (v - average);
-  return x.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
-}
-
-struct Evaluation {
-  std::map<std::string, double> values;
-  std::string text;
-};
-
-// What is measured after an epoch: the reconstruction error (RBMs), the
-// pseudo-log-likelihood of training examples (--monitor pl or exact; binary
-// units), and log Z with train and test log-likelihoods: exact when `exact`
-// (always for models with log Z in closed form), else the tracked estimate
-// when given (--monitor track; log_z_std_error is its error, which moves both
-// averages as one). A model with a learned log normalizer (NCE) also gets the
-// test log-likelihood under it, apart from the true one. Averages over
-// examples come with their standard error over the examples (NAME_std_error),
-// which logz report draws as bands.
-Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, bool exact,
-                    const ExactOptions& exact_options, RandomStream& stream,
-                    const std::optional<LogZEstimate>& tracked = std::nullopt) {
-  Evaluation e;
-  const MatrixF sample = data.train.topRows(std::min(kMonitorRows, data.train.rows()));
-  const auto add = [&](const std::string& key, const std::string& label, double value) {
-    e.values[key] = value;
-    e.text += fmt::format("{}{} {:.3f}", e.text.empty() ? "" : "  ", label, value);
-  };
-  const bool categorical = dynamic_cast<const CategoricalModel*>(&model) != nullptr;
-  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
-      gibbs && model.kind() != "ising" && !categorical) {
-    add("reconstruction_error", "recon", reconstruction_error(*gibbs, sample, stream));
-  }
-  exact = exact || model.has_closed_form_log_z();
-  if ((pseudo || exact) && dynamic_cast<const BitFlipModel*>(&model) != nullptr) {
-    const std::vector<double> pseudo_log_likelihoods = pseudo_log_likelihood(model, sample);
-    add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
-    e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
-  }
-  if (categorical && (pseudo || exact)) {
-    const std::vector<double> pseudo_log_likelihoods =
-        categorical_pseudo_log_likelihood(model, sample);
-    add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
-    e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
-  }
-  std::optional<LogZEstimate> log_z;
-  if (exact) {
-    log_z = exact_log_z(model, exact_options);
-  } else if (tracked) {
-    log_z = tracked;
-  }
-  if (log_z) {
-    if (exact) {
-      add("log_z", "log Z", log_z->log_z);
-    } else {
-      e.values["log_z"] = log_z->log_z;
-      e.values["log_z_std_error"] = log_z->std_error;
-      e.text += fmt::format("{}log Z {:.3f} +/- {:.3f} (tracked)", e.text.empty() ? "" : "  ",
-                            log_z->log_z, log_z->std_error);
-    }
-    const LogLikelihood train = average_log_likelihood(model, data.train, *log_z);
-    add("train_log_likelihood", "train ll", train.average);
-    e.values["train_log_likelihood_std_error"] = train.std_error_of_mean;
-    if (data.test.rows() > 0) {
-      const LogLikelihood test = average_log_likelihood(model, data.test, *log_z);
-      add("test_log_likelihood", "test ll", test.average);
-      e.values["test_log_likelihood_std_error"] = test.std_error_of_mean;
-      if (data.standardized) {
-        e.values["test_log_likelihood_before_standardization"] = test.average + data.log_jacobian;
-      }
-    }
-  }
-  if (model.has_log_normalizer()) {
-    const LogZEstimate learned = learned_log_z(model);
-    add("learned_log_z", "learned log Z", learned.log_z);
-    if (data.test.rows() > 0) {
-      const LogLikelihood test = average_log_likelihood(model, data.test, learned);
-      add("test_log_likelihood_learned_normalizer", "test ll (learned Z)", test.average);
-    }
-  }
-  return e;
 }
 
 constexpr const char* kFlagsKey = "train.flags";

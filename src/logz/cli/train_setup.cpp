@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "logz/cli/estimator_flags.hpp"
 #include "logz/cli/progress.hpp"
 #include "logz/error.hpp"
+#include "logz/estimators/log_likelihood.hpp"
 #include "logz/models/bernoulli_rbm.hpp"
 #include "logz/models/gaussian.hpp"
 #include "logz/models/gaussian_bernoulli_rbm.hpp"
@@ -26,6 +28,7 @@
 #include "logz/objectives/persistent_contrastive_divergence.hpp"
 #include "logz/objectives/score_matching.hpp"
 #include "logz/parallel/communicator.hpp"
+#include "logz/sampling/gibbs.hpp"
 #include "logz/train/lbfgs.hpp"
 #include "logz/viz/model_pictures.hpp"
 
@@ -223,6 +226,86 @@ RunMonitorOptions monitor_options(const TrainFlags& f, const Dataset& data,
                                                             f.method));
   }
   return options;
+}
+
+double mean(const std::vector<double>& x) {
+  double sum = 0.0;
+  for (double v : x)
+    sum += v;
+  return sum / static_cast<double>(x.size());
+}
+
+// How much the mean of `x` would move on another sample of examples.
+double std_error_of_mean(const std::vector<double>& x) {
+  const double n = static_cast<double>(x.size()), average = mean(x);
+  double squares = 0.0;
+  for (double v : x)
+    squares += (v - average) * (v - average);
+  return x.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
+}
+
+Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, bool exact,
+                    const ExactOptions& exact_options, RandomStream& stream,
+                    const std::optional<LogZEstimate>& tracked) {
+  Evaluation e;
+  const MatrixF sample = data.train.topRows(std::min(kMonitorRows, data.train.rows()));
+  const auto add = [&](const std::string& key, const std::string& label, double value) {
+    e.values[key] = value;
+    e.text += fmt::format("{}{} {:.3f}", e.text.empty() ? "" : "  ", label, value);
+  };
+  const bool categorical = dynamic_cast<const CategoricalModel*>(&model) != nullptr;
+  if (const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
+      gibbs && model.kind() != "ising" && !categorical) {
+    add("reconstruction_error", "recon", reconstruction_error(*gibbs, sample, stream));
+  }
+  exact = exact || model.has_closed_form_log_z();
+  if ((pseudo || exact) && dynamic_cast<const BitFlipModel*>(&model) != nullptr) {
+    const std::vector<double> pseudo_log_likelihoods = pseudo_log_likelihood(model, sample);
+    add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
+    e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
+  }
+  if (categorical && (pseudo || exact)) {
+    const std::vector<double> pseudo_log_likelihoods =
+        categorical_pseudo_log_likelihood(model, sample);
+    add("pseudo_log_likelihood", "pl", mean(pseudo_log_likelihoods));
+    e.values["pseudo_log_likelihood_std_error"] = std_error_of_mean(pseudo_log_likelihoods);
+  }
+  std::optional<LogZEstimate> log_z;
+  if (exact) {
+    log_z = exact_log_z(model, exact_options);
+  } else if (tracked) {
+    log_z = tracked;
+  }
+  if (log_z) {
+    if (exact) {
+      add("log_z", "log Z", log_z->log_z);
+    } else {
+      e.values["log_z"] = log_z->log_z;
+      e.values["log_z_std_error"] = log_z->std_error;
+      e.text += fmt::format("{}log Z {:.3f} +/- {:.3f} (tracked)", e.text.empty() ? "" : "  ",
+                            log_z->log_z, log_z->std_error);
+    }
+    const LogLikelihood train = average_log_likelihood(model, data.train, *log_z);
+    add("train_log_likelihood", "train ll", train.average);
+    e.values["train_log_likelihood_std_error"] = train.std_error_of_mean;
+    if (data.test.rows() > 0) {
+      const LogLikelihood test = average_log_likelihood(model, data.test, *log_z);
+      add("test_log_likelihood", "test ll", test.average);
+      e.values["test_log_likelihood_std_error"] = test.std_error_of_mean;
+      if (data.standardized) {
+        e.values["test_log_likelihood_before_standardization"] = test.average + data.log_jacobian;
+      }
+    }
+  }
+  if (model.has_log_normalizer()) {
+    const LogZEstimate learned = learned_log_z(model);
+    add("learned_log_z", "learned log Z", learned.log_z);
+    if (data.test.rows() > 0) {
+      const LogLikelihood test = average_log_likelihood(model, data.test, learned);
+      add("test_log_likelihood_learned_normalizer", "test ll (learned Z)", test.average);
+    }
+  }
+  return e;
 }
 
 // --optimizer lbfgs takes a principle with a deterministic value on the whole

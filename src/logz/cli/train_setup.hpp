@@ -13,8 +13,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "logz/cli/common.hpp"
 #include "logz/data/dataset.hpp"
@@ -87,6 +90,32 @@ std::unique_ptr<EnergyModel> make_model(const TrainFlags& flags, const Dataset& 
 
 std::unique_ptr<Objective> make_objective(const TrainFlags& flags, const ExactOptions& exact,
                                           const Dataset& data, const EnergyModel& model);
+
+// The mean of `x`, and how much it would move on another sample of examples.
+double mean(const std::vector<double>& x);
+double std_error_of_mean(const std::vector<double>& x);
+
+// Reconstruction error and pseudo-log-likelihood are measured on at most
+// this many training examples.
+constexpr Index kMonitorRows = 1000;
+
+struct Evaluation {
+  std::map<std::string, double> values;
+  std::string text;
+};
+
+// What is measured after an epoch: the reconstruction error (RBMs), the
+// pseudo-log-likelihood of training examples (`pseudo`; binary and
+// categorical units), and log Z with train and test log-likelihoods: exact
+// when `exact` (always for models with log Z in closed form), else the
+// tracked estimate when given (--monitor track; log_z_std_error is its
+// error, which moves both averages as one). A model with a learned log
+// normalizer (NCE) also gets the test log-likelihood under it, apart from
+// the true one. Averages over examples come with their standard error over
+// the examples (NAME_std_error), which logz report draws as bands.
+Evaluation evaluate(const EnergyModel& model, const Dataset& data, bool pseudo, bool exact,
+                    const ExactOptions& exact_options, RandomStream& stream,
+                    const std::optional<LogZEstimate>& tracked = std::nullopt);
 
 // --optimizer lbfgs: throws SettingError unless the method has a
 // deterministic value on the whole training set (pl, rm, exact) and the run
