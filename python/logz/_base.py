@@ -173,20 +173,21 @@ class LogzModel:
 
     # -- data --------------------------------------------------------------
 
-    def _input(self, X, name="X", training=False):
-        """X checked for this model: (float32 array, holds probabilities)."""
+    def _input(self, X, name="X", fresh=False):
+        """X checked for this model: (float32 array, holds probabilities).
+        fresh: X is to start a new model (fit), so the width and number of
+        states of the model fitted before do not bind it."""
         fitted = getattr(self, "_model", None)
-        X = as_matrix(X, name, None if training or fitted is None else fitted.n_visible, self)
+        X = as_matrix(X, name, None if fresh or fitted is None else fitted.n_visible, self)
         if self._units == "binary":
             return binary_input(X, getattr(self, "binarize", None), name)
         if self._units == "categorical":
-            states = None if training else fitted.n_states if fitted is not None else None
-            return codes_input(X, states, name), False
+            return codes_input(X, self._known_states(fresh), name), False
         require_finite(X, name)
         return X, False
 
-    def _training_input(self, X, sample_weight):
-        X, fractional = self._input(X, training=True)
+    def _training_input(self, X, sample_weight, fresh):
+        X, fractional = self._input(X, fresh=fresh)
         if fractional and self.method not in ("cd", "pcd", "pt"):
             raise _core.DataError(f"X holds values strictly between 0 and 1: method "
                                   f"{self.method!r} needs 0s and 1s (cd, pcd and pt take "
@@ -261,11 +262,7 @@ class LogzModel:
         if getattr(self, "_model", None) is None:
             X, weights = self._start(X, sample_weight)
         else:
-            X, weights = self._training_input(X, sample_weight)
-            if X.shape[1] != self._model.n_visible:
-                raise _core.DataError(f"X has {X.shape[1]} features, but this "
-                                      f"{type(self).__name__} was fitted with "
-                                      f"{self._model.n_visible}")
+            X, weights = self._training_input(X, sample_weight, fresh=False)
             weights = self._weights(X, weights)
             if getattr(self, "_session", None) is None or not self._session.started:
                 # A loaded or unpickled model: a fresh optimizer and chains,
@@ -284,7 +281,7 @@ class LogzModel:
     def _start(self, X, sample_weight):
         """A new model at its starting point for X, and its training session."""
         settings = self._validate_settings()
-        X, weights = self._training_input(X, sample_weight)
+        X, weights = self._training_input(X, sample_weight, fresh=True)
         weights = self._weights(X, weights)
         self._forget()
         session = _core.TrainingSession(settings)

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _core
 from ._base import LogzModel, NotFittedError, tensor_property
-from ._validation import check_choice, check_int, check_number, codes_input
+from ._validation import check_choice, check_int, check_number
 
 _GIBBS = ("cd", "pcd", "pt", "exact")
 
@@ -48,8 +48,8 @@ class _Transformer:
 class _FromMoments:
     """Models of real-valued units initialized from the data's moments."""
 
-    def _training_input(self, X, sample_weight):
-        X, weights = super()._training_input(X, sample_weight)
+    def _training_input(self, X, sample_weight, fresh):
+        X, weights = super()._training_input(X, sample_weight, fresh)
         if X.shape[0] < 2:
             raise _core.DataError(f"X: 1 sample (n_samples = 1): a {type(self).__name__} is "
                                   f"initialized from the data's variances, which needs at "
@@ -417,18 +417,22 @@ class _Categorical(LogzModel):
     _units = "categorical"
 
     def _states(self, X):
-        if self.n_states is not None:
-            return int(self.n_states)
-        fitted = getattr(self, "_model", None)
-        if fitted is not None:
-            return fitted.n_states
-        return max(2, int(X.max()) + 1)
+        known = self._known_states(fresh=False)
+        return known if known is not None else max(2, int(X.max()) + 1)
 
-    def _training_input(self, X, sample_weight):
-        X, weights = super()._training_input(X, sample_weight)
+    def _known_states(self, fresh):
+        """q, where it is known: the fitted model's, or for a new model
+        (fresh) the n_states given; None when fit takes it from the data."""
+        fitted = getattr(self, "_model", None)
+        if fitted is not None and not fresh:
+            return fitted.n_states
         if self.n_states is not None:
-            codes_input(X, check_int("n_states", self.n_states, 2, 255))
-        elif X.max() + 1 > 255:
+            return check_int("n_states", self.n_states, 2, 255)
+        return None
+
+    def _training_input(self, X, sample_weight, fresh):
+        X, weights = super()._training_input(X, sample_weight, fresh)
+        if self._known_states(fresh) is None and X.max() + 1 > 255:
             raise _core.DataError(f"X: codes up to {int(X.max())}; logz's categorical models "
                                   f"take at most 255 states")
         return X, weights

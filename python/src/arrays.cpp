@@ -120,6 +120,12 @@ VectorF as_vector(py::handle value, const std::string& name, Index size) {
   return out;
 }
 
+py::array_t<double> doubles_to_numpy(const std::vector<double>& values) {
+  py::array_t<double> out(static_cast<py::ssize_t>(values.size()));
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
+}
+
 py::array_t<float> new_matrix(Index rows, Index cols) {
   return py::array_t<float>({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
 }

@@ -16,6 +16,7 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <vector>
 
 #include "logz/math/matrix.hpp"
 
@@ -55,6 +56,16 @@ py::array_t<float> new_matrix(Index rows, Index cols);
 MatrixMap view(py::array_t<float>& array);
 py::array_t<float> to_numpy(ConstMatrixRef matrix);
 py::array_t<float> vector_to_numpy(const VectorF& vector);
+
+// A new float64 numpy array [n] holding `values` (per-example numbers, weights).
+py::array_t<double> doubles_to_numpy(const std::vector<double>& values);
+
+// settings[key], when present and not None, cast into `into`; else `into`
+// keeps its default. The Python package passes settings as dicts, checked.
+template <typename T>
+void take_setting(const py::dict& settings, const char* key, T& into) {
+  if (settings.contains(key) && !settings[key].is_none()) into = settings[key].cast<T>();
+}
 
 // The address of the float32 data C++ reads for `value`: the array's own
 // when it is used without a copy. For tests of the zero-copy path.

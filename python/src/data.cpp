@@ -25,12 +25,6 @@ py::array_t<float> adopt(MatrixF&& matrix) {
                             owned->data(), release);
 }
 
-py::array_t<double> doubles(const std::vector<double>& values) {
-  py::array_t<double> out(static_cast<py::ssize_t>(values.size()));
-  std::copy(values.begin(), values.end(), out.mutable_data());
-  return out;
-}
-
 }  // namespace
 
 void bind_data(py::module_& m) {
@@ -82,8 +76,8 @@ void bind_data(py::module_& m) {
         d["alphabet"] = data.alphabet;
         d["train_names"] = data.train_names;
         d["test_names"] = data.test_names;
-        d["train_weights"] = doubles(data.train_weights);
-        d["test_weights"] = doubles(data.test_weights);
+        d["train_weights"] = doubles_to_numpy(data.train_weights);
+        d["test_weights"] = doubles_to_numpy(data.test_weights);
         d["name"] = data.name;
         d["train"] = adopt(std::move(data.train));
         d["test"] = adopt(std::move(data.test));
@@ -100,7 +94,7 @@ void bind_data(py::module_& m) {
           py::gil_scoped_release release;
           weights = identity_weights(input.view(), threshold);
         }
-        return doubles(weights);
+        return doubles_to_numpy(weights);
       },
       py::arg("X"), py::arg("threshold"),
       "Sequence weights 1 / #{m : identity(n, m) >= threshold} (data/sequence_weights.hpp).");

@@ -22,12 +22,6 @@
 namespace logz::python {
 namespace {
 
-py::array_t<double> to_numpy(const std::vector<double>& values) {
-  py::array_t<double> out(static_cast<py::ssize_t>(values.size()));
-  std::copy(values.begin(), values.end(), out.mutable_data());
-  return out;
-}
-
 std::string describe(const LogZEstimate& e) {
   if (e.method == "exact" || e.method == "closed_form" || e.method == "learned") {
     return fmt::format("LogZEstimate(method='{}', log_z={:.6f}, samples={}, seconds={:.3f})",
@@ -41,33 +35,28 @@ std::string describe(const LogZEstimate& e) {
       e.seconds);
 }
 
-template <typename T>
-void take(const py::dict& settings, const char* key, T& into) {
-  if (settings.contains(key) && !settings[key].is_none()) into = settings[key].cast<T>();
-}
-
 cli::EstimatorFlags estimator_flags(const py::dict& s) {
   cli::EstimatorFlags f;
   f.method_flag = "method";
   f.methods = {"exact", "ais", "bridge", "raise", "learned", "trajectory"};
-  take(s, "method", f.method);
-  take(s, "max_exact_bits", f.max_exact_bits);
-  take(s, "chains", f.chains);
-  take(s, "replicates", f.replicates);
+  take_setting(s, "method", f.method);
+  take_setting(s, "max_exact_bits", f.max_exact_bits);
+  take_setting(s, "chains", f.chains);
+  take_setting(s, "replicates", f.replicates);
   bool adapt = true;
-  take(s, "adapt", adapt);
+  take_setting(s, "adapt", adapt);
   f.adapt = adapt ? "on" : "off";
-  take(s, "adapt_target", f.adapt_target);
-  take(s, "max_betas", f.max_betas);
-  take(s, "resample", f.resample);
-  take(s, "betas", f.schedule_values);
-  take(s, "seed", f.seed);
-  take(s, "burn_in", f.burn_in);
-  take(s, "thinning", f.thinning);
-  take(s, "samples_per_chain", f.samples_per_chain);
-  take(s, "run_folder", f.run_folder);
+  take_setting(s, "adapt_target", f.adapt_target);
+  take_setting(s, "max_betas", f.max_betas);
+  take_setting(s, "resample", f.resample);
+  take_setting(s, "betas", f.schedule_values);
+  take_setting(s, "seed", f.seed);
+  take_setting(s, "burn_in", f.burn_in);
+  take_setting(s, "thinning", f.thinning);
+  take_setting(s, "samples_per_chain", f.samples_per_chain);
+  take_setting(s, "run_folder", f.run_folder);
   std::int64_t updates = -1;
-  take(s, "model_updates", updates);
+  take_setting(s, "model_updates", updates);
   if (updates >= 0) f.model_updates = updates;
   return f;
 }
@@ -97,7 +86,7 @@ VectorF base_of(const cli::EstimatorFlags& flags, const EnergyModel& model, py::
 LogZEstimate estimate(const EnergyModel& model, const py::dict& settings, py::handle base,
                       py::handle data_rows, std::vector<double> data_weights, bool verbose) {
   cli::EstimatorFlags flags = estimator_flags(settings);
-  take(settings, "base_kind", flags.base);
+  take_setting(settings, "base_kind", flags.base);
   flags.check_applies_to(model, "the model");
   if (flags.method == "exact") {
     ExactOptions options;
@@ -147,7 +136,7 @@ py::dict raise_bound(const EnergyModel& model, py::handle x, const py::dict& set
   }
   py::dict d;
   d["method"] = "raise";
-  d["log_likelihoods"] = to_numpy(r.log_likelihoods);
+  d["log_likelihoods"] = doubles_to_numpy(r.log_likelihoods);
   d["lower"] = r.average;
   d["upper"] = std::numeric_limits<double>::infinity();
   d["average"] = r.average;
@@ -163,9 +152,9 @@ py::dict bracket(const EnergyModel& model, py::handle x, const py::dict& setting
   const BoundInputs in = bound_inputs(model, x, settings, base, "ais");
   cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
   BracketOptions options;
-  take(settings, "time_budget", options.time_budget);
-  take(settings, "raise_steps", options.raise_steps);
-  take(settings, "examples", options.examples);
+  take_setting(settings, "time_budget", options.time_budget);
+  take_setting(settings, "raise_steps", options.raise_steps);
+  take_setting(settings, "examples", options.examples);
   LogLikelihoodBracket b;
   {
     py::gil_scoped_release release;
@@ -214,7 +203,7 @@ void bind_estimators(py::module_& m) {
       .def_readonly("samples", &LogZEstimate::samples)
       .def_readonly("seconds", &LogZEstimate::seconds)
       .def_property_readonly("log_weights",
-                             [](const LogZEstimate& e) { return to_numpy(e.log_weights); })
+                             [](const LogZEstimate& e) { return doubles_to_numpy(e.log_weights); })
       .def_readonly("diagnostics", &LogZEstimate::diagnostics)
       .def_property_readonly("warnings",
                              [](const LogZEstimate& e) { return cli::estimate_warnings(e); })
@@ -244,14 +233,14 @@ void bind_estimators(py::module_& m) {
       },
       py::arg("model"), "log Z in closed form (Gaussian, ICA); None for other models.");
   m.def(
-      "sm2008_schedule", [] { return to_numpy(sm2008_schedule()); },
+      "sm2008_schedule", [] { return doubles_to_numpy(sm2008_schedule()); },
       "Salakhutdinov & Murray's (2008) 14,500-step schedule of betas.");
   m.def(
       "sm2008_shaped_schedule",
-      [](std::size_t steps) { return to_numpy(sm2008_shaped_schedule(steps)); }, py::arg("steps"),
-      "sm2008's shape in `steps` steps.");
+      [](std::size_t steps) { return doubles_to_numpy(sm2008_shaped_schedule(steps)); },
+      py::arg("steps"), "sm2008's shape in `steps` steps.");
   m.def(
-      "linear_schedule", [](std::size_t steps) { return to_numpy(linear_schedule(steps)); },
+      "linear_schedule", [](std::size_t steps) { return doubles_to_numpy(linear_schedule(steps)); },
       py::arg("steps"));
 }
 

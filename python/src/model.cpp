@@ -21,19 +21,11 @@
 #include "logz/models/potts_rbm.hpp"
 #include "logz/objectives/bit_flip_objectives.hpp"
 #include "logz/objectives/categorical_pseudolikelihood.hpp"
+#include "logz/objectives/gibbs_model_cast.hpp"
 #include "logz/sampling/gibbs.hpp"
 
 namespace logz::python {
 namespace {
-
-const GibbsModel& gibbs_of(const EnergyModel& model, const char* what) {
-  const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
-  if (gibbs == nullptr) {
-    throw SettingError("model",
-                       fmt::format("{} of {}: the model has no Gibbs sampler", what, model.kind()));
-  }
-  return *gibbs;
-}
 
 std::optional<Index> n_hidden(const EnergyModel& model) {
   if (const auto* m = dynamic_cast<const BernoulliRbm*>(&model)) return m->n_hidden();
@@ -57,12 +49,6 @@ MatrixInput model_input(const EnergyModel& model, py::handle x, const std::strin
     require_binary(input.view(), name);
   }
   return input;
-}
-
-py::array_t<double> doubles(const std::vector<double>& values) {
-  py::array_t<double> out(static_cast<py::ssize_t>(values.size()));
-  std::copy(values.begin(), values.end(), out.mutable_data());
-  return out;
 }
 
 py::array_t<double> free_energy(const EnergyModel& model, py::handle x) {
@@ -96,7 +82,7 @@ py::array_t<double> pseudo_log_likelihood_of(const EnergyModel& model, py::handl
                                             "categorical units; {} has real-valued ones",
                                             model.kind()));
   }
-  return doubles(values);
+  return doubles_to_numpy(values);
 }
 
 // (Binary units may hold probabilities here: p(h | v) is defined for real v.)
@@ -121,7 +107,7 @@ py::array_t<float> hidden_probability(const EnergyModel& model, py::handle x) {
 
 // One sweep of the model's Gibbs sampler from each row of v.
 py::array_t<float> gibbs(const EnergyModel& model, py::handle v, RandomStream& stream) {
-  const GibbsModel& g = gibbs_of(model, "gibbs");
+  const GibbsModel& g = require_gibbs(model, "gibbs", "model");
   const MatrixInput input = model_input(model, v, "V");
   py::array_t<float> out = to_numpy(input.view());
   MatrixMap o = view(out);
@@ -150,7 +136,7 @@ py::array_t<float> sample(const EnergyModel& model, Index n, int sweeps, py::han
     py::gil_scoped_acquire acquire;
     return to_numpy(x);
   }
-  const GibbsModel& g = gibbs_of(model, "sample");
+  const GibbsModel& g = require_gibbs(model, "sample", "model");
   py::array_t<float> out = new_matrix(n, model.n_visible());
   MatrixMap states = view(out);
   if (!start.is_none()) {
@@ -265,11 +251,13 @@ void bind_model(py::module_& m) {
       .def("sample", &sample, py::arg("n"), py::arg("sweeps"), py::arg("base"), py::arg("start"),
            py::arg("stream"))
       .def("model_base",
-           [](const EnergyModel& e) { return vector_to_numpy(gibbs_of(e, "base").model_base()); })
+           [](const EnergyModel& e) {
+             return vector_to_numpy(require_gibbs(e, "base", "model").model_base());
+           })
       .def(
           "data_base",
           [](const EnergyModel& e, py::handle x, std::vector<double> weights) {
-            const GibbsModel& g = gibbs_of(e, "base");
+            const GibbsModel& g = require_gibbs(e, "base", "model");
             // (Binary units may hold probabilities: the base is their mean.)
             const MatrixInput input =
                 n_states(e) ? model_input(e, x, "X") : as_matrix(x, "X", e.n_visible());

@@ -45,42 +45,37 @@ py::dict to_dict(const BatchProgress& p, int epoch) {
   return d;
 }
 
-template <typename T>
-void take(const py::dict& settings, const char* key, T& into) {
-  if (settings.contains(key)) into = settings[key].cast<T>();
-}
-
 // The settings of a Python estimator as `logz train`'s flags.
 cli::TrainFlags train_flags(const py::dict& s) {
   cli::TrainFlags f;
-  take(s, "model", f.model);
-  take(s, "hidden", f.hidden);
-  take(s, "method", f.method);
-  take(s, "k", f.k);
-  take(s, "chains", f.chains);
-  take(s, "temperatures", f.temperatures);
-  take(s, "scan", f.scan);
-  take(s, "sigma", f.sigma);
-  take(s, "noise_sigma", f.noise_sigma);
-  take(s, "noise_ratio", f.noise_ratio);
-  take(s, "noise", f.noise);
-  take(s, "epochs", f.epochs);
-  take(s, "batch", f.batch);
-  take(s, "optimizer", f.optimizer);
-  take(s, "lr", f.lr);
-  take(s, "momentum", f.momentum);
-  take(s, "weight_decay", f.weight_decay);
-  take(s, "lr_schedule", f.lr_schedule);
-  take(s, "lr_final", f.lr_final);
-  take(s, "init_std", f.init_std);
-  take(s, "seed", f.seed);
-  take(s, "lambda_h", f.lambda_h);
-  take(s, "lambda_j", f.lambda_j);
-  take(s, "lbfgs_history", f.lbfgs_history);
-  take(s, "lbfgs_epsilon", f.lbfgs_epsilon);
-  take(s, "lbfgs_delta", f.lbfgs_delta);
-  take(s, "max_exact_bits", f.max_exact_bits);
-  take(s, "monitor", f.monitor);
+  take_setting(s, "model", f.model);
+  take_setting(s, "hidden", f.hidden);
+  take_setting(s, "method", f.method);
+  take_setting(s, "k", f.k);
+  take_setting(s, "chains", f.chains);
+  take_setting(s, "temperatures", f.temperatures);
+  take_setting(s, "scan", f.scan);
+  take_setting(s, "sigma", f.sigma);
+  take_setting(s, "noise_sigma", f.noise_sigma);
+  take_setting(s, "noise_ratio", f.noise_ratio);
+  take_setting(s, "noise", f.noise);
+  take_setting(s, "epochs", f.epochs);
+  take_setting(s, "batch", f.batch);
+  take_setting(s, "optimizer", f.optimizer);
+  take_setting(s, "lr", f.lr);
+  take_setting(s, "momentum", f.momentum);
+  take_setting(s, "weight_decay", f.weight_decay);
+  take_setting(s, "lr_schedule", f.lr_schedule);
+  take_setting(s, "lr_final", f.lr_final);
+  take_setting(s, "init_std", f.init_std);
+  take_setting(s, "seed", f.seed);
+  take_setting(s, "lambda_h", f.lambda_h);
+  take_setting(s, "lambda_j", f.lambda_j);
+  take_setting(s, "lbfgs_history", f.lbfgs_history);
+  take_setting(s, "lbfgs_epsilon", f.lbfgs_epsilon);
+  take_setting(s, "lbfgs_delta", f.lbfgs_delta);
+  take_setting(s, "max_exact_bits", f.max_exact_bits);
+  take_setting(s, "monitor", f.monitor);
   return f;
 }
 
@@ -167,17 +162,21 @@ class TrainingSession {
       trainer.sampling_stream() = RandomStream(sampling_);
     }
 
-    // What the command line measures after each epoch (--monitor), on X:
-    // all of it for exact log-likelihoods, else its first kMonitorRows rows.
+    // X as logz train's data set, copied once: L-BFGS reads all of it with
+    // its weights, and so does the exact monitor (--monitor: what is measured
+    // after each epoch); the others read its first kMonitorRows rows, which
+    // is all that is copied when nothing else needs the whole.
     ExactOptions exact;
     exact.max_bits = flags_.max_exact_bits;
     if (flags_.monitor == "exact") check_enumerable(model, exact);
-    std::optional<Dataset> monitored;
-    if (flags_.monitor != "none") {
-      const Index rows =
-          flags_.monitor == "exact" ? input.rows() : std::min(cli::kMonitorRows, input.rows());
-      monitored = training_set(input.view().topRows(rows), {}, states);
+    std::optional<Dataset> whole, head;
+    if (full_batch_ || flags_.monitor == "exact") {
+      whole = training_set(input.view(), weights, states);
+    } else if (flags_.monitor != "none") {
+      head =
+          training_set(input.view().topRows(std::min(cli::kMonitorRows, input.rows())), {}, states);
     }
+    const Dataset* monitored = flags_.monitor == "none" ? nullptr : whole ? &*whole : &*head;
 
     cli::ProgressBar bar(verbose ? cli::ProgressMode::automatic : cli::ProgressMode::never);
     const bool was_quiet = cli::quiet();
@@ -238,8 +237,7 @@ class TrainingSession {
       if (full_batch_) {
         cli::TrainFlags f = flags_;
         f.epochs = epochs;
-        const Dataset data = training_set(input.view(), weights, states);
-        cli::run_lbfgs(f, data, model, *objective_, on_epoch, on_batch, stop_requested);
+        cli::run_lbfgs(f, *whole, model, *objective_, on_epoch, on_batch, stop_requested);
       } else {
         Trainer::Hooks hooks;
         hooks.on_batch = on_batch;

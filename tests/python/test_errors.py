@@ -171,6 +171,12 @@ def test_every_documented_error_path(tmp_path):
         logz.PottsModel(n_states=3).fit(np.array([[0, 3], [1, 2]]))
     with pytest.raises(logz.DataError, match=r"X\[1, 0\] is 0.5.*integer codes"):
         logz.PottsModel().fit(np.array([[0, 1], [0.5, 2]]))
+    # More training binds codes to the states of the model fitted first.
+    potts = logz.PottsModel(optimizer="sgd", method="pcd", n_epochs=1).fit([[0, 1], [1, 2]])
+    with pytest.raises(logz.DataError, match=r"X\[0, 1\] is 3.0, but the model's units take 3 "
+                                             r"states"):
+        potts.partial_fit(np.array([[0, 3]]))
+    assert potts.fit([[0, 3], [1, 2]]).J.shape == (2, 2, 4, 4)  # a new fit starts afresh
     # DataTypeError: a DataError and a TypeError.
     objects = binary.astype(object)
     objects[0, 0] = {"not": "a number"}

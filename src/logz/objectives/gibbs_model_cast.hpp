@@ -9,11 +9,14 @@
 
 namespace logz {
 
-inline const GibbsModel& require_gibbs(const EnergyModel& model, std::string_view method) {
+// `setting` is what the error names (the command line's --method, or the
+// Python API's "model" for a sampler asked of a model without one).
+inline const GibbsModel& require_gibbs(const EnergyModel& model, std::string_view method,
+                                       const std::string& setting = "--method") {
   const auto* gibbs = dynamic_cast<const GibbsModel*>(&model);
   if (gibbs == nullptr) {
-    throw SettingError("--method", std::string(method) + " needs a model with a Gibbs sampler; " +
-                                       std::string(model.kind()) + " has none");
+    throw SettingError(setting, std::string(method) + " needs a model with a Gibbs sampler; " +
+                                    std::string(model.kind()) + " has none");
   }
   return *gibbs;
 }
