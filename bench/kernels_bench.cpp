@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "logz/data/dataset.hpp"
 #include "logz/estimators/exact_rbm.hpp"
 #include "logz/math/blas.hpp"
 #include "logz/math/kernels.hpp"
@@ -149,5 +150,18 @@ BENCHMARK(BM_PottsSiteGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace logz
+
+// Fixed cost of every run on the bundled data: read and inflate the IDX
+// files, scale, split and binarize (logz train's default for mnist10k), and
+// the base-rate start of the visible biases.
+void BM_LoadMnist10k(benchmark::State& state) {
+  logz::DataOptions options;
+  options.source = "mnist10k";
+  for (auto _ : state) {
+    const logz::Dataset data = logz::load_dataset(options);
+    benchmark::DoNotOptimize(logz::visible_log_odds(data.train).data());
+  }
+}
+BENCHMARK(BM_LoadMnist10k)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

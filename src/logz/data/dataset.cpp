@@ -66,7 +66,7 @@ Dataset load_named_idx(const std::string& name, const std::string& train_images,
                        const std::string& test_labels, Index test_count) {
   Dataset dataset;
   dataset.name = name;
-  const DataArray train = read_checked(train_images);
+  DataArray train = read_checked(train_images);
   set_image_shape(dataset, train);
   std::vector<int> labels = read_labels(train_labels, train.values.rows(), train_images);
   if (test_images.empty()) {
@@ -75,12 +75,15 @@ Dataset load_named_idx(const std::string& name, const std::string& train_images,
       throw SettingError("--test-count", fmt::format("must be in [0, {}) for {} ({} images)", n,
                                                      name, n));
     }
-    dataset.train = train.values.topRows(n - test_count);
+    // The test rows are copied out and the training rows kept where they
+    // are: a row-major matrix drops its last rows without a copy.
     dataset.test = train.values.bottomRows(test_count);
+    dataset.train = std::move(train.values);
+    dataset.train.conservativeResize(n - test_count, Eigen::NoChange);
     dataset.train_labels.assign(labels.begin(), labels.end() - test_count);
     dataset.test_labels.assign(labels.end() - test_count, labels.end());
   } else {
-    dataset.train = train.values;
+    dataset.train = std::move(train.values);
     dataset.test = read_checked(test_images).values;
     if (dataset.test.cols() != dataset.train.cols()) {
       throw FileError(test_images, fmt::format("has {} values per image, {} has {}",
@@ -287,12 +290,17 @@ Dataset load_dataset(const DataOptions& options) {
     standardize_columns(dataset);
     dataset.standardized = true;
   }
-  dataset.binary = is_binary(dataset.train) && is_binary(dataset.test);
+  // Binarized data need no second look (a full pass over both splits).
+  dataset.binary = (dataset.binarization != Binarization::none && !dataset.standardized) ||
+                   (is_binary(dataset.train) && is_binary(dataset.test));
   return dataset;
 }
 
 std::optional<std::pair<Index, Index>> find_non_binary(ConstMatrixRef data) {
   for (Index i = 0; i < data.rows(); ++i) {
+    // A whole row at a time (vectorized, no early exit), then the column.
+    const auto row = data.row(i).array();
+    if (((row == 0.0f) || (row == 1.0f)).all()) continue;
     for (Index j = 0; j < data.cols(); ++j) {
       const float x = data(i, j);
       if (x != 0.0f && x != 1.0f) return std::make_pair(i, j);

@@ -29,7 +29,11 @@ std::unique_ptr<EnergyModel> BernoulliRbm::clone() const {
 
 VectorF visible_log_odds(ConstMatrixRef data) {
   const double n = static_cast<double>(data.rows());
-  const VectorD on = data.cast<double>().colwise().sum().transpose();
+  // Row by row: the data are row-major, and a column-wise sum strides
+  // across them. The sums are of floats, exact in double in any order.
+  VectorD on = VectorD::Zero(data.cols());
+  for (Index i = 0; i < data.rows(); ++i)
+    on += data.row(i).transpose().cast<double>();
   return ((on.array() + 1.0) / (n - on.array() + 1.0)).log().cast<float>().matrix();
 }
 
