@@ -20,7 +20,8 @@ file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 run_step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(installed include/logz/models/bernoulli_rbm.hpp include/logz/math/random.hpp
-                  lib/cmake/logz/logzConfig.cmake lib/cmake/logz/logzConfigVersion.cmake bin/logz)
+                  lib/cmake/logz/logzConfig.cmake lib/cmake/logz/logzConfigVersion.cmake bin/logz
+                  share/man/man1/logz.1 share/bash-completion/completions/logz)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "the installation lacks ${installed}")
   endif()
