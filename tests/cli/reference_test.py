@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 
 from cli_helpers import LOGZ, ROOT, run
