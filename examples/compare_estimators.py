@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""The estimator table of the README: for each model, exact log Z (where the
-smaller layer can be enumerated), AIS and bridge sampling with their standard
-errors, and the test log-likelihood from each, with RAISE's conservative
-bound beside them. Runs the logz command line; rerun it to check the table.
+"""The estimator table of docs/estimators.md ("Estimators side by side"): for
+each model, exact log Z (where the smaller layer can be enumerated), AIS and
+bridge sampling with their standard errors, and the test log-likelihood from
+each, with RAISE's conservative bound beside them. Runs the logz command
+line; rerun it to check the table.
 
 Usage (from the project root, after `bash scripts/main-job.sh`):
   /usr/bin/python3 examples/compare_estimators.py [--logz build/logz] [--models M1 M2 ...]

@@ -29,7 +29,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Learning rates (Adam): 0.001 for all but NCE, whose 0.001 with nu = 5 gave
 # a test log-likelihood of -11,664 nats (its learned log normalizer cannot
-# follow the model's log Z, see the README).
+# follow the model's log Z, see docs/studies.md).
 PRINCIPLES = [  # label, flags, learning rate (Adam)
     ("score matching", ["--method", "sm"], 0.001),
     ("denoising score matching (sigma 0.1)", ["--method", "dsm", "--noise-sigma", "0.1"], 0.001),

@@ -5,7 +5,7 @@ that can still be enumerated, over many seeds.
 Usage:
   /usr/bin/python3 examples/coverage.py MODEL [--seeds 20] [--logz build/logz] [-- ESTIMATE FLAGS]
 
-Example (the main job's model; README, "Honest intervals"):
+Example (the main job's model; docs/estimators.md, "Honest intervals"):
   /usr/bin/python3 examples/coverage.py runs/mnist10k-pcd25 -- --method ais
   /usr/bin/python3 examples/coverage.py runs/mnist10k-pcd25 -- --method ais --replicates 10
 """
