@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""One run, same machine, same data and settings: logz against the PyTorch and
-scikit-learn peers in ../shared/bench, with the machine's limits measured
-beside them. Prints one Markdown table of seconds and ratios (peer / logz).
+"""One run, same machine, same data and settings: logz against the project's
+own PyTorch and scikit-learn peers in bench/peers/, with the machine's limits
+(bench/peers/sgemm_peak.cpp) measured beside them. Prints one Markdown table
+of seconds and ratios (peer / logz). See bench/README.md.
 
   bash bench/compare.sh            # both BLAS settings (OPENBLAS_CORETYPE as set, then unset)
   /usr/bin/python3 bench/compare.py [--epochs 5] [--ais-betas 14500] [--setting as-set|unset]
@@ -9,27 +10,26 @@ beside them. Prints one Markdown table of seconds and ratios (peer / logz).
 What is timed (784 x 500 RBM, batch 100, all 10,000 MNIST-10k images binarized
 at 0.5, SGD lr 0.05 momentum 0.5):
   CD-1 and PCD epochs   median of epochs 2..E of each program's own training
+                        (scikit-learn: the mean epoch of one fit of E epochs)
   AIS                   100 chains x 14,500 linear steps on logz's CD-1 model,
-                        the same model and base rates for both (bench/ais_vs_torch.py)
+                        the same model and base rates for both, logz with
+                        --adapt off (bench/ais_vs_torch.py)
   exact log Z 784 x 20  each program's own small model (cost does not depend on weights)
   exact PL              all 784 bits of 10,000 images under the 784 x 500 model
                         (the peer's time is measured on 1,000 and scaled, as it prints)
-The PyTorch peer runs with OMP_WAIT_POLICY=PASSIVE (its fair setting); logz
-with its defaults. Peak memory (max RSS) of logz's PCD training and AIS run.
+The peers run with OMP_WAIT_POLICY=PASSIVE (their fair setting: PyTorch's
+OpenMP threads and an OpenMP OpenBLAS's spin otherwise); logz with its defaults. Peak memory (max RSS) of logz's PCD training and AIS run.
 """
 import argparse
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(ROOT, "..", "shared", "bench")
+PEERS = os.path.join(ROOT, "bench", "peers")
 PY = "/usr/bin/python3"
 
 
@@ -75,14 +75,11 @@ def main():
     tmp = tempfile.mkdtemp(prefix="logz-bench-")
     # The machine's limits: OpenBLAS sgemm on the CD-1 shapes and the FMA peak.
     peak_bin = os.path.join(tmp, "sgemm_peak")
-    sh(["g++", "-O2", "-std=c++17", "-march=x86-64-v3", "-mavx512f",
-        os.path.join(SHARED, "sgemm_peak.cpp"), "-o", peak_bin, "-lopenblas"])
-    peak = sh([peak_bin, "2"], env)
-    sgemm = [float(m.group(1)) for m in re.finditer(r"^\S.*?\s+(?:NN|NT|TN)\s+100\s+\d+\s+\d+\s+([\d.]+)",
-                                                    peak, re.M)]
-    sgemm_cd = statistics.mean(sgemm) if sgemm else float("nan")
-    fma512 = float(re.search(r"AVX512 FMA.*threads=2:\s*([\d.]+)", peak).group(1))
-    fma2 = float(re.search(r"AVX2 FMA.*threads=2:\s*([\d.]+)", peak).group(1))
+    sh(["g++", "-O2", "-std=c++17", os.path.join(PEERS, "sgemm_peak.cpp"), "-o", peak_bin,
+        "-lopenblas", "-pthread"])
+    peak = json.loads(re.search(r"^RESULT (.*)$", sh([peak_bin, "2"], env), re.M).group(1))["threads"]["2"]
+    sgemm_cd = peak["cd1_batch_gflops"]
+    fma512, fma2 = peak["fma_avx512_gflops"], peak["fma_avx2_gflops"]
 
     rows = {}
     train = ["--data", "mnist10k", "--test-count", "0", "--hidden", "500", "--batch", "100",
@@ -96,12 +93,12 @@ def main():
     print("logz training done", flush=True)
 
     # The peers.
-    peer = sh([PY, os.path.join(SHARED, "peer_torch.py"), "--what", "cd1,pcd,exact,pl",
+    peer = sh([PY, os.path.join(PEERS, "torch_rbm.py"), "--what", "cd1,pcd,exact,pl",
                "--epochs", str(a.epochs)], peer_env)
     torch = json.loads(re.search(r"^RESULT (.*)$", peer, re.M).group(1))
     print("PyTorch peer done", flush=True)
-    sk = sh([PY, os.path.join(SHARED, "peer_sklearn.py"), "--epochs", str(a.epochs),
-             "--dtypes", "float32"], env)
+    sk = sh([PY, os.path.join(PEERS, "sklearn_rbm.py"), "--epochs", str(a.epochs),
+             "--dtypes", "float32"], peer_env)
     sk_epoch = float(re.search(r"->\s*([\d.]+) s/epoch", sk).group(1))
     print("scikit-learn peer done", flush=True)
     rows["cd"]["torch"] = torch["cd1_s_per_epoch_median"]
@@ -113,7 +110,8 @@ def main():
               "--betas", str(a.ais_betas), "--logz", a.logz], peer_env)
     ais_result = json.loads(re.search(r"^RESULT (.*)$", ais, re.M).group(1))
     ais_rss = peak_rss_mb([a.logz, "estimate", model500, "--method", "ais", "--chains", "100",
-                              "--betas", "200", "--data", "mnist10k", "--progress", "never"], logz_env)
+                              "--betas", "200", "--adapt", "off", "--data", "mnist10k",
+                              "--progress", "never"], logz_env)
     rows["ais"] = {"logz": ais_result["logz_s"], "torch": ais_result["torch_s"], "rss": ais_rss}
 
     # Exact log Z: 784 x 20 (and 784 x 25 for logz alone).
@@ -152,10 +150,12 @@ def main():
     achieved = flops / rows["cd"]["logz"] * 1e-9
     print()
     baseline = peak_rss_mb([a.logz, "--version"], logz_env)
+    fma = f"{fma512:.0f} (AVX-512) / " if fma512 else "(no AVX-512) "
     print(f"CD-1 epoch: {flops * 1e-9:.1f} GFLOP as 5 dense products per batch -> {achieved:.0f} "
           f"GFLOP/s dense-equivalent (logz adds only the rows that binary operands select); "
-          f"OpenBLAS sgemm on these shapes {sgemm_cd:.0f} GFLOP/s (2 threads, this setting); "
-          f"FMA peak {fma512:.0f} (AVX-512) / {fma2:.0f} (AVX2) GFLOP/s; "
+          f"OpenBLAS sgemm on these 5 products {sgemm_cd:.0f} GFLOP/s (2 threads, this setting), "
+          f"a GEMM-only epoch {peak['cd1_epoch_lower_bound_s']:.3f} s; "
+          f"FMA peak {fma}{fma2:.0f} (AVX2) GFLOP/s; "
           f"data 10,000 x 784 float32 = {10000 * 784 * 4 / 2**20:.0f} MB; logz's own baseline "
           f"(libraries, no work) {baseline:.0f} MB")
 

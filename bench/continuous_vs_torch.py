@@ -153,7 +153,7 @@ def main():
         model = os.path.join(tmp, "pcd", "model.safetensors")
         est = json.loads(subprocess.run(
             [a.logz, "estimate", model, "--method", "ais", "--chains", str(a.chains), "--betas",
-             str(a.betas), "--json", "--progress", "never"],
+             str(a.betas), "--adapt", "off", "--json", "--progress", "never"],
             check=True, capture_output=True, text=True, env=logz_env()).stdout)
         with open(model, "rb") as f:
             raw = f.read()
