@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 
+t=$(date +%s)
 bash scripts/setup.sh --packages-only
 # Debian's clang does not pull in libFuzzer and the sanitizer runtimes
 # (libclang-rt-14-dev); libomp-14-dev lets CMake find OpenMP for clang.
@@ -21,6 +22,7 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLOGZ_FUZZ=ON 
   -DLOGZ_ARCH="${LOGZ_ARCH:-native}" -DLOGZ_BUILD_TESTS=OFF -DLOGZ_BUILD_BENCH=OFF -DLOGZ_PYTHON=OFF \
   -DLOGZ_MPI=OFF
 cmake --build "$build_dir" --target fuzzers
+echo "== fuzz targets' build: $(( $(date +%s) - t )) s"
 
 # Inputs are at most 4 KB (libFuzzer's default length for these seeds) and a
 # parser needs a few times its input, so an allocation over 64 MB can only

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${SANITIZE_BUILD_DIR:-build-sanitize}
 
+t=$(date +%s)
 bash scripts/setup.sh --packages-only
 # -O2 as in a release build (the statistical tests are long), -g1 for line
 # numbers in reports (line tables only: full debug information costs build
@@ -26,6 +27,7 @@ cmake -S . -B "$build_dir" -G Ninja -DLOGZ_SANITIZE=ON -DLOGZ_BUILD_BENCH=OFF -D
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1" \
   -DLOGZ_ARCH="${LOGZ_ARCH:-native}"
 cmake --build "$build_dir" --parallel
+echo "== sanitizer build: $(( $(date +%s) - t )) s"
 
 export UBSAN_OPTIONS=print_stacktrace=1
 # Left out: the consistency test fits pseudolikelihood, ratio matching and

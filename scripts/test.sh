@@ -2,7 +2,9 @@
 # Sets up (scripts/setup.sh) and runs the whole test suite with CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+t=$(date +%s)
 bash scripts/setup.sh
+echo "== set-up and build: $(( $(date +%s) - t )) s"
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --parallel 2 --timeout 600
 if grep -q avx512f /proc/cpuinfo; then
   # This CPU ran the AVX-512 kernels above; run the library's tests again on
