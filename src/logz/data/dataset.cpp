@@ -56,6 +56,22 @@ void set_image_shape(Dataset& dataset, const DataArray& array) {
   }
 }
 
+// The build's inflated copy of a bundled file (CMake target logz_data) when
+// it is there and the file is the source tree's: the same bytes, read
+// without inflating them. An installed copy sits beside its .gz.
+std::string inflated_if_built(const std::string& gz_path) {
+  std::error_code ec;
+  const fs::path path(gz_path);
+  const fs::path inflated = path.parent_path() / path.stem();
+  if (fs::is_regular_file(inflated, ec)) return inflated.string();
+  const fs::path relative = path.lexically_relative(LOGZ_SOURCE_DATA_DIR);
+  if (!relative.empty() && *relative.begin() != "..") {
+    const fs::path built = fs::path(LOGZ_BUILD_DATA_DIR) / relative.parent_path() / path.stem();
+    if (fs::is_regular_file(built, ec)) return built.string();
+  }
+  return gz_path;
+}
+
 std::string fashion_mnist_dir() {
   const char* env = std::getenv("LOGZ_FASHION_MNIST_DIR");
   return env != nullptr ? env : kFashionMnistDir;
@@ -143,8 +159,11 @@ void binarize(MatrixF& data, const DataOptions& options, RandomStream& stream) {
     sample_bernoulli(data.cwiseMax(0.0f).cwiseMin(1.0f), sample, stream);
     data = std::move(sample);
   } else {
+    // In place, one vectorized pass (x > t is 1 or 0, as before).
     const float t = static_cast<float>(options.threshold);
-    data = (data.array() > t).cast<float>();
+    float* x = data.data();
+    for (Index i = 0; i < data.size(); ++i)
+      x[i] = x[i] > t ? 1.0f : 0.0f;
   }
 }
 
@@ -227,8 +246,8 @@ Dataset load_dataset(const DataOptions& options) {
     if (test_count < 0 || test_count >= 10000) {
       throw SettingError("--test-count", "must be in [0, 10000) for mnist10k");
     }
-    dataset = load_named_idx("mnist10k", dir + "images-idx3-ubyte.gz", dir + "labels-idx1-ubyte.gz",
-                             "", "", test_count);
+    dataset = load_named_idx("mnist10k", inflated_if_built(dir + "images-idx3-ubyte.gz"),
+                             inflated_if_built(dir + "labels-idx1-ubyte.gz"), "", "", test_count);
   } else if (options.source == "fashion-mnist") {
     const std::string dir = fashion_mnist_dir();
     const std::string train_images = dir + "/train-images-idx3-ubyte.gz";

@@ -46,11 +46,19 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t
   }
   gzbuffer(file, 1 << 17);
   std::vector<std::uint8_t> bytes;
+  // The file's size: all of a plain file, and a start for a gzipped one (so
+  // that a plain file is read without growing, and copying, its buffer).
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec) bytes.reserve(static_cast<std::size_t>(std::min<std::uintmax_t>(size, max_bytes)) + 1);
   constexpr std::size_t kChunk = std::size_t{1} << 20;
   for (;;) {
     const std::size_t old_size = bytes.size();
-    bytes.resize(old_size + kChunk);
-    const int got = gzread(file, bytes.data() + old_size, static_cast<unsigned>(kChunk));
+    // What is left of the reserved room (at most 1 GB: gzread's count is an
+    // int), else another chunk.
+    const std::size_t room = bytes.capacity() - old_size;
+    const std::size_t chunk = room > 0 ? std::min(room, std::size_t{1} << 30) : kChunk;
+    bytes.resize(old_size + chunk);
+    const int got = gzread(file, bytes.data() + old_size, static_cast<unsigned>(chunk));
     if (got < 0) {
       const int read_errno = errno;
       int code = 0;
