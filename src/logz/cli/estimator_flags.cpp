@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "logz/error.hpp"
 #include "logz/estimators/annealing.hpp"
@@ -67,12 +68,20 @@ void EstimatorFlags::add_to(CLI::App& command, const std::string& method_flag_na
                             const std::vector<std::string>& offered) {
   method_flag = method_flag_name;
   methods = offered;
-  command
-      .add_option(method_flag_name, method,
-                  "exact: sum over every state of the smaller layer (up to --max-exact-bits); "
-                  "ais: annealed importance sampling; bridge: bridge sampling along the "
-                  "annealing path (or to --reference); raise: reverse AIS, a conservative "
-                  "(low) estimate of the log-likelihood")
+  // The help names the methods this command offers, each once.
+  const std::map<std::string, std::string> what = {
+      {"exact", "sum over every state of the smaller layer (up to --max-exact-bits)"},
+      {"ais", "annealed importance sampling"},
+      {"bridge", "bridge sampling along the annealing path (or to --reference)"},
+      {"raise", "reverse AIS, a conservative (low) estimate of the log-likelihood"},
+      {"learned", "the log normalizer NCE learned (a parameter, no error bar)"},
+      {"trajectory", "AIS along the snapshots of a run folder"}};
+  std::vector<std::string> described;
+  for (const std::string& name : offered) {
+    const auto it = what.find(name);
+    described.push_back(it == what.end() ? name : name + ": " + it->second);
+  }
+  command.add_option(method_flag_name, method, fmt::format("{}", fmt::join(described, "; ")))
       ->check(CLI::IsMember(offered))
       ->capture_default_str();
   command
