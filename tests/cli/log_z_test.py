@@ -90,7 +90,7 @@ class Trajectory(unittest.TestCase):
         # Annealing along a trajectory needs one that moves smoothly: at the
         # main job's rate and momentum, PCD's parameters zig-zag (log Z jumps by
         # nats between updates 10 apart) and the geometric path does better
-        # (README, "Annealing along the trajectory"). A slower run, snapshots
+        # (docs/estimators.md, "Keeping the trajectory"). A slower run, snapshots
         # every epoch:
         cls.smooth = os.path.join(cls.tmp.name, "smooth")
         run("train", *main_job(hidden=12, lr="0.01", momentum="0"), "--epochs", 10,

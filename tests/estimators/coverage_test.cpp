@@ -7,8 +7,9 @@
 // has teeth: on the same model, the delta-method interval
 // log Z +/- 1.96 se of a short plain AIS run misses far more often.
 //
-// These tests are the statistics behind README's coverage table; they run
-// once, natively (scripts/test.sh, scripts/sanitize.sh leave them out).
+// These tests are the statistics behind docs/estimators.md's coverage table
+// ("Honest intervals"); they run once, natively (scripts/test.sh;
+// scripts/sanitize.sh leaves them out).
 #include <gtest/gtest.h>
 
 #include <cmath>

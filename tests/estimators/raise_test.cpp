@@ -119,11 +119,10 @@ TEST(Raise, TightensTowardsTheExactTestLikelihoodOfAnMnistRbm) {
   // annealing model, which starts from the data's base rates, can explain the
   // data a little better than an under-trained RBM does. Builds that differ
   // only in rounding train different models here, and on one of them the
-  // 3,000-step estimate is 0.33 +/- 0.06 nats above the exact value (see the
-  // README's estimator table). What holds for any of them: a short schedule
-  // is clearly low, the estimate rises as the schedule grows, and a long one
-  // is close. Compared example by example (paired differences), so the
-  // standard error excludes the spread of the data's own log-likelihoods.
+  // 3,000-step estimate is 0.33 +/- 0.06 nats above the exact value. What holds for any of them: a
+  // short schedule is clearly low, the estimate rises as the schedule grows, and a long one is
+  // close. Compared example by example (paired differences), so the standard error excludes the
+  // spread of the data's own log-likelihoods.
   const testing::TrainedMnistRbm trained = testing::train_mnist_rbm(20, 30, 1, /*persistent=*/true);
   const VectorF base = visible_log_odds(trained.data.train);
   const MatrixF test = trained.data.test.topRows(300);
